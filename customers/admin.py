@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from .models import Customer, Tag
+from .services import normalise_email, refresh_next_checkin
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "company", "email", "owner", "status", "next_checkin_due", "archived_at"]
+    list_filter = ["status", "segment", "temperament", "tags"]
+    search_fields = ["name", "company", "email", "phone"]
+    list_select_related = ["owner"]
+    autocomplete_fields = ["tags"]
+    readonly_fields = ["next_checkin_due", "archived_at", "created_at", "updated_at"]
+    date_hierarchy = "customer_since"
+
+    def save_model(self, request, obj, form, change):
+        # Keep the admin consistent with the services: normalised email, right check-in date.
+        obj.email = normalise_email(obj.email)
+        refresh_next_checkin(obj)
+        super().save_model(request, obj, form, change)

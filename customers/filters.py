@@ -1,0 +1,113 @@
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .forms import assignable_users
+from .models import Customer, Tag
+
+ARCHIVED = "archived"
+SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "next_checkin": ("next_checkin_due", "id"),
+    "-last_contact": ("-last_contact_at", "-id"),
+    "last_contact": ("last_contact_at", "id"),
+    "-created": ("-created_at", "id"),
+}
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="filter_search", widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name, company, email or phone")}
+        )
+    )
+    owner = django_filters.ChoiceFilter(label=_("Owner"), method="filter_owner", empty_label=_("Anyone"))
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[*Customer.Status.choices, (ARCHIVED, _("Archived"))],
+        method="filter_status",
+        empty_label=_("Any live"),
+    )
+    segment = django_filters.ChoiceFilter(
+        label=_("Segment"),
+        choices=[(Customer.Segment.NEW, _("New")), (Customer.Segment.ESTABLISHED, _("Established"))],
+        method="filter_segment",
+        empty_label=_("Any"),
+    )
+    tag = django_filters.ModelChoiceFilter(
+        label=_("Tag"), queryset=Tag.objects.all(), field_name="tags", empty_label=_("Any")
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Check-in overdue"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"),
+        method="filter_sort",
+        empty_label=None,
+        choices=[
+            ("name", _("Name A–Z")),
+            ("-name", _("Name Z–A")),
+            ("next_checkin", _("Next check-in")),
+            ("-last_contact", _("Last contact, newest")),
+            ("last_contact", _("Last contact, oldest")),
+            ("-created", _("Recently added")),
+        ],
+    )
+
+    class Meta:
+        model = Customer
+        fields = []
+
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.user = user
+        self.today = timezone.localdate()
+        people = [(str(u.pk), u.get_full_name() or u.get_username()) for u in assignable_users()]
+        self.filters["owner"].extra["choices"] = [
+            ("mine", _("Mine")),
+            ("none", _("Unassigned")),
+            *people,
+        ]
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        status = self.form.cleaned_data.get("status") if self.form.is_valid() else None
+        if status != ARCHIVED:
+            queryset = queryset.live()
+        if not (self.form.is_valid() and self.form.cleaned_data.get("sort")):
+            queryset = queryset.order_by(*SORTS["name"])
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_owner(self, queryset, name, value):
+        if value == "mine":
+            return queryset.owned_by(self.user)
+        if value == "none":
+            return queryset.filter(owner__isnull=True)
+        return queryset.filter(owner_id=value)
+
+    def filter_status(self, queryset, name, value):
+        if value == ARCHIVED:
+            return queryset.archived()
+        return queryset.filter(status=value)
+
+    def filter_segment(self, queryset, name, value):
+        return queryset.in_segment(value, self.today)
+
+    def filter_overdue(self, queryset, name, value):
+        if value:
+            return queryset.checkin_overdue(self.today)
+        return queryset
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*SORTS[value])
+
+
+def is_filtered(data) -> bool:
+    return any(data.get(key) for key in ("q", "owner", "status", "segment", "tag", "overdue"))
+

@@ -1,0 +1,139 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Customer, Tag
+from .services import normalise_email
+
+
+def assignable_users():
+    """People who can own customers: active members of Staff or Manager."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=["Staff", "Manager"])
+        .distinct()
+        .order_by("username")
+    )
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.get_username()
+
+
+def parse_tags(text: str) -> list[str]:
+    """Split "vip, Weekly , vip" into ["vip", "Weekly"]: trimmed, no blanks, no repeats."""
+    seen, names = set(), []
+    for raw in (text or "").replace(";", ",").split(","):
+        name = " ".join(raw.split())[:50]
+        if name and name.lower() not in seen:
+            seen.add(name.lower())
+            names.append(name)
+    return names
+
+
+def tags_for_names(names: list[str]) -> list[Tag]:
+    existing = {tag.name.lower(): tag for tag in Tag.objects.filter(name__in=names)}
+    for tag in Tag.objects.all().only("id", "name"):
+        existing.setdefault(tag.name.lower(), tag)
+    return [existing.get(name.lower()) or Tag.objects.create(name=name) for name in names]
+
+
+class CustomerForm(forms.ModelForm):
+    tags_text = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=500,
+        help_text=_("Separate tags with commas, e.g. weekly, vip."),
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "name",
+            "company",
+            "email",
+            "phone",
+            "preferred_channel",
+            "temperament",
+            "expectations",
+            "unmet_wants",
+            "customer_since",
+            "segment",
+            "status",
+            "owner",
+            "checkin_cadence_days",
+            "birthday",
+            "email_opt_out",
+        ]
+        widgets = {
+            "customer_since": forms.DateInput(attrs={"type": "date"}),
+            "birthday": forms.DateInput(attrs={"type": "date"}),
+            "expectations": forms.Textarea(attrs={"rows": 3}),
+            "unmet_wants": forms.Textarea(attrs={"rows": 3}),
+        }
+        field_classes = {"owner": OwnerChoiceField}
+
+    def __init__(self, *args, can_choose_owner: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if can_choose_owner:
+            self.fields["owner"].queryset = assignable_users()
+        else:
+            del self.fields["owner"]
+        self.fields["checkin_cadence_days"].widget.attrs.update(min=1, max=3650)
+        if self.instance.pk:
+            self.fields["tags_text"].initial = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean_email(self):
+        email = normalise_email(self.cleaned_data.get("email"))
+        if email:
+            clash = Customer.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).first()
+            if clash:
+                raise forms.ValidationError(
+                    format_html(
+                        'This email already belongs to <a href="{}">{}</a>. '
+                        "Open that customer instead, or use another address.",
+                        reverse("customers:detail", args=[clash.pk]),
+                        clash.name,
+                    )
+                )
+        return email
+
+    def clean_checkin_cadence_days(self):
+        days = self.cleaned_data.get("checkin_cadence_days")
+        if days is not None and not 1 <= days <= 3650:
+            raise forms.ValidationError(_("Enter a number of days between 1 and 3650."))
+        return days
+
+    def clean_tags_text(self):
+        return parse_tags(self.cleaned_data.get("tags_text", ""))
+
+    def _post_clean(self):
+        # The email was checked above with a friendlier message than the constraint's.
+        super()._post_clean()
+        if "email" in self._errors and len(self._errors["email"]) > 1:
+            del self._errors["email"][1:]
+
+    def customer_fields(self) -> dict:
+        return {
+            name: value for name, value in self.cleaned_data.items() if name in self._meta.fields
+        }
+
+
+class ReassignForm(forms.Form):
+    owner = OwnerChoiceField(
+        label=_("New owner"),
+        queryset=None,
+        required=False,
+        empty_label=_("Nobody (unassigned)"),
+    )
+    customers = forms.ModelMultipleChoiceField(
+        queryset=Customer.objects.all(),
+        error_messages={"required": _("Tick at least one customer to reassign.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = assignable_users()

@@ -1,0 +1,176 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import CustomerQuerySet
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Customer(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        SMS = "sms", _("Text message")
+        IN_PERSON = "in_person", _("In person")
+
+    class Temperament(models.TextChoices):
+        DRIVER = "driver", _("Driver")
+        ANALYTICAL = "analytical", _("Analytical")
+        AMIABLE = "amiable", _("Amiable")
+        EXPRESSIVE = "expressive", _("Expressive")
+        UNKNOWN = "unknown", _("Unknown")
+
+    TEMPERAMENT_TIPS = {
+        Temperament.DRIVER: _("Be brief and direct: lead with the result, offer options, let them decide."),
+        Temperament.ANALYTICAL: _("Bring facts and detail in writing, and give them time to weigh it."),
+        Temperament.AMIABLE: _("Take time to be personal, reassure them, and never rush a decision."),
+        Temperament.EXPRESSIVE: _("Share their enthusiasm, talk about people and the big picture."),
+        Temperament.UNKNOWN: _("Listen first: note how they like to talk and decide, then set it here."),
+    }
+
+    class Segment(models.TextChoices):
+        AUTOMATIC = "", _("Automatic")
+        NEW = "new", _("New")
+        ESTABLISHED = "established", _("Established")
+
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        ACTIVE = "active", _("Active")
+        AT_RISK = "at_risk", _("At risk")
+        LOST = "lost", _("Lost")
+
+    name = models.CharField(_("name"), max_length=200)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=20, choices=Channel, default=Channel.EMAIL
+    )
+    temperament = models.CharField(
+        _("temperament"), max_length=20, choices=Temperament, default=Temperament.UNKNOWN
+    )
+    expectations = models.TextField(
+        _("expectations"), blank=True, help_text=_("What they expect from us.")
+    )
+    unmet_wants = models.TextField(
+        _("unmet wants"), blank=True, help_text=_('Answers to "what do you wish we offered?"')
+    )
+    customer_since = models.DateField(_("customer since"), default=timezone.localdate)
+    segment = models.CharField(
+        _("segment"),
+        max_length=20,
+        choices=Segment,
+        default=Segment.AUTOMATIC,
+        blank=True,
+        help_text=_("Automatic: new for the first days after they became a customer."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.ACTIVE)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+    checkin_cadence_days = models.PositiveSmallIntegerField(
+        _("check-in every (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave blank for the segment's default."),
+    )
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    # Stored rather than computed so the overdue filter and the reminder planner use an index;
+    # customers.services.refresh_next_checkin keeps it right whenever an input changes.
+    next_checkin_due = models.DateField(_("next check-in due"), null=True, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    email_opt_out = models.BooleanField(
+        _("email opt-out"), default=False, help_text=_("Send this customer no email.")
+    )
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="customer_email_unique_ci",
+                violation_error_message=_("Another customer already has this email address."),
+            ),
+        ]
+        indexes = [
+            # Sort keys of the list, each with id as a tie-breaker so deep pages stay stable.
+            models.Index(fields=["name", "id"], name="customer_name_id"),
+            models.Index(fields=["-created_at", "id"], name="customer_created"),
+            models.Index(fields=["last_contact_at", "id"], name="customer_last_contact"),
+            models.Index(
+                fields=["next_checkin_due", "id"],
+                name="customer_checkin_due_live",
+                condition=models.Q(archived_at__isnull=True),
+            ),
+            models.Index(fields=["status"], name="customer_status"),
+            models.Index(fields=["segment", "customer_since"], name="customer_segment"),
+            models.Index(fields=["owner", "next_checkin_due"], name="customer_owner_due"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("customers:detail", args=[self.pk])
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def temperament_tip(self) -> str:
+        return self.TEMPERAMENT_TIPS[self.temperament]
+
+    def effective_segment(self, today: datetime.date | None = None) -> str:
+        if self.segment:
+            return self.segment
+        today = today or timezone.localdate()
+        new_until = self.customer_since + datetime.timedelta(days=settings.NEW_CUSTOMER_DAYS)
+        return self.Segment.NEW if today < new_until else self.Segment.ESTABLISHED
+
+    def effective_segment_label(self) -> str:
+        return self.Segment(self.effective_segment()).label
+
+    def effective_cadence_days(self, today: datetime.date | None = None) -> int:
+        if self.checkin_cadence_days:
+            return self.checkin_cadence_days
+        return settings.CHECKIN_CADENCE_DAYS[self.effective_segment(today)]
+
+    def compute_next_checkin_due(self, today: datetime.date | None = None) -> datetime.date:
+        """The day a check-in falls due: the cadence counted from the last contact, or from when
+        they became a customer if we have never been in touch."""
+        if self.last_contact_at:
+            start = timezone.localdate(self.last_contact_at)
+        else:
+            start = self.customer_since
+        return start + datetime.timedelta(days=self.effective_cadence_days(today))
+
+    def is_checkin_overdue(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.next_checkin_due is not None and self.next_checkin_due < today

@@ -1,0 +1,50 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+
+
+class CustomerQuerySet(models.QuerySet):
+    def live(self):
+        """Customers that are not archived: the only ones lists and reminders show."""
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        return self.filter(archived_at__isnull=False)
+
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def checkin_overdue(self, today: datetime.date):
+        return self.live().filter(next_checkin_due__lt=today)
+
+    def due_for_checkin(self, today: datetime.date):
+        return self.live().filter(next_checkin_due__lte=today)
+
+    def in_segment(self, segment: str, today: datetime.date):
+        """Customers whose effective segment is ``segment``: set by hand, or by their age."""
+        new_since = today - datetime.timedelta(days=settings.NEW_CUSTOMER_DAYS)
+        if segment == "new":
+            automatic = models.Q(segment="", customer_since__gt=new_since)
+        else:
+            automatic = models.Q(segment="", customer_since__lte=new_since)
+        return self.filter(models.Q(segment=segment) | automatic)
+
+    def search(self, text: str):
+        """Substring match on name, company, email and phone.
+
+        On PostgreSQL each column has a trigram index (migration 0002), so the ILIKE stays fast
+        on a large book; elsewhere it is a plain scan, which is fine at that size.
+        """
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            models.Q(name__icontains=text)
+            | models.Q(company__icontains=text)
+            | models.Q(email__icontains=text)
+            | models.Q(phone__icontains=text)
+        )
+
+    def for_list(self):
+        return self.select_related("owner").prefetch_related("tags")

@@ -1,0 +1,79 @@
+"""Writes to customers. Each function is one transaction and leaves the stored check-in date right."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Customer, Tag
+
+# Fields whose change moves the next check-in date.
+CHECKIN_INPUTS = {"last_contact_at", "customer_since", "segment", "checkin_cadence_days"}
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def refresh_next_checkin(customer: Customer) -> None:
+    """Recompute the stored next check-in date from its inputs (does not save)."""
+    customer.next_checkin_due = customer.compute_next_checkin_due()
+
+
+@transaction.atomic
+def customer_create(*, tags: Iterable[Tag] = (), **fields) -> Customer:
+    """Create a customer with its check-in date set."""
+    customer = Customer(**fields)
+    customer.email = normalise_email(customer.email)
+    refresh_next_checkin(customer)
+    customer.full_clean()
+    customer.save()
+    customer.tags.set(tags)
+    return customer
+
+
+@transaction.atomic
+def customer_update(customer: Customer, *, tags: Iterable[Tag] | None = None, **fields) -> Customer:
+    """Change a customer's fields; the check-in date follows when its inputs change."""
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    customer.email = normalise_email(customer.email)
+    refresh_next_checkin(customer)
+    customer.full_clean()
+    customer.save()
+    if tags is not None:
+        customer.tags.set(tags)
+    return customer
+
+
+def customer_record_contact(customer: Customer, *, at=None) -> Customer:
+    """Note a real contact with the customer: it restarts the keep-in-touch clock."""
+    at = at or timezone.now()
+    if customer.last_contact_at is None or at > customer.last_contact_at:
+        customer.last_contact_at = at
+        refresh_next_checkin(customer)
+        customer.save(update_fields=["last_contact_at", "next_checkin_due", "updated_at"])
+    return customer
+
+
+def customer_archive(customer: Customer) -> Customer:
+    """Take a customer out of lists and reminders; nothing about them is deleted."""
+    if customer.archived_at is None:
+        customer.archived_at = timezone.now()
+        customer.save(update_fields=["archived_at", "updated_at"])
+    return customer
+
+
+def customer_restore(customer: Customer) -> Customer:
+    if customer.archived_at is not None:
+        customer.archived_at = None
+        customer.save(update_fields=["archived_at", "updated_at"])
+    return customer
+
+
+def customers_reassign(*, customer_ids: Iterable[int], owner: AbstractBaseUser | None) -> int:
+    """Give every listed customer a new owner; returns how many changed."""
+    return Customer.objects.filter(pk__in=list(customer_ids)).update(
+        owner=owner, updated_at=timezone.now()
+    )

@@ -1,0 +1,146 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from crm.roles import can_edit_customer, is_manager, manager_required
+
+from . import services
+from .filters import CustomerFilter, is_filtered
+from .forms import CustomerForm, ReassignForm, tags_for_names
+from .models import Customer
+
+PAGE_SIZE = 25
+
+
+def get_customer_for_edit(request, pk) -> Customer:
+    """The customer, if this user may change it: 404 when unknown, 403 when not theirs."""
+    customer = get_object_or_404(Customer, pk=pk)
+    if not can_edit_customer(request.user, customer):
+        raise PermissionDenied(_("Only the owner or a manager can change this customer."))
+    return customer
+
+
+def customer_list(request):
+    customer_filter = CustomerFilter(
+        request.GET or None, queryset=Customer.objects.for_list(), user=request.user
+    )
+    page = Paginator(customer_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    manager = is_manager(request.user)
+    return render(
+        request,
+        "customers/customer_list.html",
+        {
+            "filter": customer_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": is_filtered(request.GET),
+            "reassign_form": ReassignForm() if manager else None,
+        },
+    )
+
+
+def customer_create(request):
+    manager = is_manager(request.user)
+    form = CustomerForm(request.POST or None, can_choose_owner=manager)
+    if request.method == "POST" and form.is_valid():
+        fields = form.customer_fields()
+        if not manager:
+            fields["owner"] = request.user
+        customer = services.customer_create(
+            tags=tags_for_names(form.cleaned_data["tags_text"]), **fields
+        )
+        messages.success(request, _("%(name)s was added.") % {"name": customer.name})
+        return redirect(customer)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": None})
+
+
+def customer_detail(request, pk):
+    customer = get_object_or_404(
+        Customer.objects.select_related("owner").prefetch_related("tags"), pk=pk
+    )
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {
+            "customer": customer,
+            "can_edit": can_edit_customer(request.user, customer),
+            "reassign_form": ReassignForm(initial={"owner": customer.owner_id})
+            if is_manager(request.user)
+            else None,
+        },
+    )
+
+
+def customer_edit(request, pk):
+    customer = get_customer_for_edit(request, pk)
+    form = CustomerForm(
+        request.POST or None, instance=customer, can_choose_owner=is_manager(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        services.customer_update(
+            customer, tags=tags_for_names(form.cleaned_data["tags_text"]), **form.customer_fields()
+        )
+        messages.success(request, _("Changes to %(name)s were saved.") % {"name": customer.name})
+        return redirect(customer)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
+
+
+@require_POST
+@manager_required
+def customer_archive(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    services.customer_archive(customer)
+    messages.success(
+        request,
+        _("%(name)s was archived: they leave lists and reminders, and nothing is deleted.")
+        % {"name": customer.name},
+    )
+    return redirect(customer)
+
+
+@require_POST
+@manager_required
+def customer_restore(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    services.customer_restore(customer)
+    messages.success(request, _("%(name)s was restored.") % {"name": customer.name})
+    return redirect(customer)
+
+
+@require_POST
+@manager_required
+def customers_reassign(request):
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        customers = form.cleaned_data["customers"]
+        owner = form.cleaned_data["owner"]
+        count = services.customers_reassign(customer_ids=[c.pk for c in customers], owner=owner)
+        name = (owner.get_full_name() or owner.get_username()) if owner else _("nobody")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d customer now belongs to %(name)s.",
+                "%(count)d customers now belong to %(name)s.",
+                count,
+            )
+            % {"count": count, "name": name},
+        )
+    return redirect(_safe_next(request) or "customers:list")
+
+
+def _safe_next(request):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return None
