@@ -1,0 +1,80 @@
+"""Shared fixtures, and the rule that tests needing real services skip, or fail under CI.
+
+Markers: ``postgres`` needs DATABASE_URL=postgres://..., ``redis`` needs CELERY_BROKER_URL=redis://...,
+``browser`` needs Chromium. Without the service the test is skipped with the reason; with
+REQUIRE_SERVICES=1 (CI) a missing service fails the test instead, so nothing hides.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from .factories import UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _missing_service(marker_name):
+    if marker_name == "postgres" and not settings.USING_POSTGRES:
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if marker_name == "redis" and not settings.CELERY_BROKER_URL.startswith("redis"):
+        return "needs Redis: set CELERY_BROKER_URL=redis://..."
+    if marker_name == "browser" and not os.path.exists(CHROMIUM):
+        return "needs Chromium (apt-get install chromium)"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "redis", "browser"):
+        if item.get_closest_marker(marker):
+            reason = _missing_service(marker)
+            if reason and REQUIRE_SERVICES:
+                pytest.fail(f"REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
+            if reason:
+                pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_mail_and_media(settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(username="sam", first_name="Sam", last_name="Staff")
+
+
+@pytest.fixture
+def other_staff_user(db):
+    return UserFactory(username="olive", first_name="Olive", last_name="Other")
+
+
+@pytest.fixture
+def manager_user(db):
+    return UserFactory(username="mona", first_name="Mona", last_name="Manager", role="Manager")
+
+
+def _client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    return _client_for(staff_user)
+
+
+@pytest.fixture
+def other_staff_client(other_staff_user):
+    return _client_for(other_staff_user)
+
+
+@pytest.fixture
+def manager_client(manager_user):
+    return _client_for(manager_user)

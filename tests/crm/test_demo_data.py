@@ -1,0 +1,28 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from customers.models import Customer
+
+
+@pytest.mark.django_db
+def test_demo_data_is_realistic_and_loading_it_twice_adds_nothing():
+    call_command("load_demo", verbosity=0)
+    first = Customer.objects.count()
+    call_command("load_demo", verbosity=0)
+
+    assert first >= 60
+    assert Customer.objects.count() == first
+    assert len(set(Customer.objects.values_list("temperament", flat=True))) == 5
+    assert Customer.objects.exclude(expectations="").count() > first / 2
+    assert Customer.objects.filter(tags__isnull=False).distinct().exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("username", "group"), [("manager", "Manager"), ("staff", "Staff")])
+def test_demo_logins(username, group):
+    call_command("load_demo", verbosity=0)
+
+    user = authenticate(username=username, password="rapport-demo")
+    assert user is not None
+    assert list(user.groups.values_list("name", flat=True)) == [group]

@@ -1,0 +1,67 @@
+"""Every page but the public ones sends an anonymous visitor to the login page."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC = {
+    "healthz",
+    "login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+SAMPLE_ARGS = {"pk": "1", "uidb64": "MQ", "token": "set-password"}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue  # the admin has its own login page; tested below
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}", prefix + str(entry.pattern)
+
+
+def _concrete(route):
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLE_ARGS[m.group(1)], route)
+    return "/" + path.lstrip("^").rstrip("$")
+
+
+PAGES = sorted(set(_walk(get_resolver().url_patterns)))
+
+
+def test_every_page_is_accounted_for():
+    names = {name for name, _ in PAGES}
+    assert {"my-day", "customers:list", "customers:detail", "healthz", "login"} <= names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "route"), [p for p in PAGES if p[0] not in PUBLIC])
+def test_anonymous_is_sent_to_login(client, name, route):
+    path = _concrete(route)
+
+    for method in (client.get, client.post):
+        response = method(path)
+        assert response.status_code == 302, f"{name} {path}"
+        assert response["Location"].startswith("/accounts/login/?next="), name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(PUBLIC - {"password_reset_confirm"}))
+def test_public_pages_answer_anonymous(client, name):
+    route = dict(PAGES)[name]
+
+    assert client.get(_concrete(route)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_sends_anonymous_to_its_login(client):
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
