@@ -159,9 +159,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-    CELERY_RESULT_BACKEND = env(
-        "CELERY_RESULT_BACKEND", default=f"file://{(VAR_DIR / 'celery-results').as_posix()}"
-    )
+    _results_dir = VAR_DIR / "celery-results"
+    CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=f"file://{_results_dir}")
+    # The filesystem transport and result backend refuse to start without their folders.
+    for _folder in ("processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    _results_dir.mkdir(parents=True, exist_ok=True)
 else:
     # acks_late (crm/celery.py) means an unacknowledged task is redelivered once this timeout
     # passes. It must exceed the longest task (the hard time limit) or a slow task would be

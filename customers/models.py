@@ -174,3 +174,43 @@ class Customer(models.Model):
     def is_checkin_overdue(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.next_checkin_due is not None and self.next_checkin_due < today
+
+
+class CustomerImport(models.Model):
+    """An uploaded CSV waiting for a manager to confirm it, and afterwards the record of its import."""
+
+    class Duplicates(models.TextChoices):
+        SKIP = "skip", _("Skip them: keep the existing customer as it is")
+        UPDATE = "update", _("Update them: apply the row's filled-in cells to the existing customer")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="customer_imports",
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    text = models.TextField(_("contents"))
+    duplicates = models.CharField(
+        _("existing customers"), max_length=10, choices=Duplicates, default=Duplicates.SKIP
+    )
+    # Set when the import is claimed; a conditional UPDATE on "still null" makes it happen once.
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.filename
+
+    def get_absolute_url(self):
+        return reverse("customers:import-preview", args=[self.pk])
+
+    @property
+    def is_imported(self) -> bool:
+        return self.imported_at is not None

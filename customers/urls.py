@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "customers"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
     path("reassign/", views.customers_reassign, name="reassign"),
+    path("import/", import_views.customer_import, name="import"),
+    path("import/<int:pk>/", import_views.customer_import_preview, name="import-preview"),
+    path("export.csv", import_views.customer_export, name="export"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/archive/", views.customer_archive, name="archive"),

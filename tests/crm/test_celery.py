@@ -28,8 +28,6 @@ def test_round_trip_on_the_embedded_filesystem_broker(tmp_path):
         if k not in {"CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "DATABASE_URL"}
     }
     env.update(RAPPORT_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="crm.settings")
-    (tmp_path / "broker" / "processed").mkdir(parents=True)
-    (tmp_path / "celery-results").mkdir()
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--loglevel=warning"],
         cwd=ROOT,
