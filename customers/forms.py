@@ -128,6 +128,7 @@ class ReassignForm(forms.Form):
         queryset=None,
         required=False,
         empty_label=_("Nobody (unassigned)"),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     customers = forms.ModelMultipleChoiceField(
         queryset=Customer.objects.all(),
