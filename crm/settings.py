@@ -1,4 +1,4 @@
-"""Rapport settings: everything comes from the environment, with defaults that run on a bare machine.
+"""Rapport settings: everything from the environment, with defaults that run on a bare machine.
 
 The embedded defaults (SQLite, a filesystem Celery broker and emails written to files, all under
 ``var/``) let ``make run`` work with nothing but Python. ``DATABASE_URL``, ``CELERY_BROKER_URL`` and
@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "simple_history",
     "crm",
     "customers",
     "interactions",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -172,7 +174,6 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
     CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
 
 # Customers -----------------------------------------------------------------------------------
 # Days between check-ins by segment; new customers get closer attention.
@@ -204,4 +205,39 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+
+# Complaints ----------------------------------------------------------------------------------
+# Hours to first response and to resolution, by severity.
+COMPLAINT_TARGET_HOURS = {
+    "urgent": (1, 24),
+    "high": (4, 3 * 24),
+    "normal": (24, 7 * 24),
+    "low": (48, 14 * 24),
+}
+# Authors may correct their own interactions for this long; managers any time.
+INTERACTION_EDIT_WINDOW_HOURS = 24
+
+# Reminders and digests -----------------------------------------------------------------------
+# The digest goes out once a day from this local hour on (TIME_ZONE). The embedded default
+# sends as soon as anything is due, so `make run` shows a digest within minutes.
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=0 if DEBUG else 8)
+# Plan key-date reminders (birthdays, anniversaries) this many days ahead.
+KEY_DATE_LOOKAHEAD_DAYS = env.int("KEY_DATE_LOOKAHEAD_DAYS", default=7)
+# Remind the assignee when a complaint target is this close.
+COMPLAINT_TARGET_NOTICE_HOURS = env.int("COMPLAINT_TARGET_NOTICE_HOURS", default=24)
+# Transient SMTP failures retry with exponential backoff: base * 2**attempt seconds.
+EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=5)
+EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
+_planning_seconds = env.int("PLAN_REMINDERS_EVERY_SECONDS", default=60 if DEBUG else 15 * 60)
+_digest_seconds = env.int("SEND_DIGESTS_EVERY_SECONDS", default=60 if DEBUG else 5 * 60)
+CELERY_BEAT_SCHEDULE = {
+    "plan-reminders": {
+        "task": "interactions.tasks.plan_reminders",
+        "schedule": _planning_seconds,
+    },
+    "send-digests": {
+        "task": "interactions.tasks.send_digests",
+        "schedule": _digest_seconds,
+    },
 }

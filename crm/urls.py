@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from customers.unsubscribe_views import unsubscribe
+
 from . import views
 
 urlpatterns = [
@@ -8,5 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("customers/", include("customers.urls")),
+    path("", include("interactions.urls")),
+    path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@ import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
+from django.db.models import Case, F, When
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,23 +10,61 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from customers.models import Customer
+from interactions.complaint_views import with_badges
+from interactions.forms import SnoozeForm
+from interactions.models import Complaint, FollowUp
 
 from .celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
 
+MY_DAY_LIMIT = 50
+
+
+def _my_open_complaints(user):
+    """Open cases assigned to the user, the one whose current target falls due first on top:
+    the response target until someone responds, then the resolution target."""
+    return (
+        Complaint.objects.open()
+        .assigned_to(user)
+        .select_related("customer")
+        .annotate(
+            next_target=Case(
+                When(first_response_at__isnull=True, then=F("respond_by")),
+                default=F("resolve_by"),
+            )
+        )
+        .order_by("next_target", "id")
+    )
+
+
 def my_day(request):
     today = timezone.localdate()
+    user = request.user
     checkins = (
-        Customer.objects.owned_by(request.user)
-        .due_for_checkin(today)
-        .order_by("next_checkin_due", "id")
+        Customer.objects.owned_by(user).due_for_checkin(today).order_by("next_checkin_due", "id")
     )
+    follow_ups = (
+        FollowUp.objects.assigned_to(user)
+        .needing_attention(today)
+        .select_related("customer")
+        .order_by("due_on", "id")
+    )
+    complaints = _my_open_complaints(user)
     return render(
         request,
         "crm/my_day.html",
-        {"today": today, "checkins": checkins[:50], "checkin_count": checkins.count()},
+        {
+            "today": today,
+            "checkins": checkins[:MY_DAY_LIMIT],
+            "checkin_count": checkins.count(),
+            "follow_ups": follow_ups[:MY_DAY_LIMIT],
+            "follow_up_count": follow_ups.count(),
+            "complaints": with_badges(complaints[:MY_DAY_LIMIT]),
+            "complaint_count": complaints.count(),
+            "snooze_choices": SnoozeForm.base_fields["snooze"].choices,
+        },
     )
 
 

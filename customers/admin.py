@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Customer, Tag
 from .services import normalise_email, refresh_next_checkin
@@ -10,7 +11,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(SimpleHistoryAdmin):
     list_display = ["name", "company", "email", "owner", "status", "next_checkin_due", "archived_at"]
     list_filter = ["status", "segment", "temperament", "tags"]
     search_fields = ["name", "company", "email", "phone"]

@@ -2,10 +2,11 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import ExtractDay, ExtractMonth, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .querysets import CustomerQuerySet
 
@@ -106,6 +107,7 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -131,6 +133,15 @@ class Customer(models.Model):
             models.Index(fields=["status"], name="customer_status"),
             models.Index(fields=["segment", "customer_since"], name="customer_segment"),
             models.Index(fields=["owner", "next_checkin_due"], name="customer_owner_due"),
+            # Key-date planning looks up birthdays and anniversaries by month and day.
+            models.Index(
+                ExtractMonth("birthday"), ExtractDay("birthday"), name="customer_birthday_md"
+            ),
+            models.Index(
+                ExtractMonth("customer_since"),
+                ExtractDay("customer_since"),
+                name="customer_since_md",
+            ),
         ]
 
     def __str__(self):

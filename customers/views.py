@@ -2,11 +2,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from crm.redirects import redirect_to_next
 from crm.roles import can_edit_customer, is_manager, manager_required
 
 from . import services
@@ -62,6 +62,9 @@ def customer_create(request):
 
 
 def customer_detail(request, pk):
+    from interactions.complaint_views import complaints_for_profile
+    from interactions.views import profile_context
+
     customer = get_object_or_404(
         Customer.objects.select_related("owner").prefetch_related("tags"), pk=pk
     )
@@ -74,6 +77,8 @@ def customer_detail(request, pk):
             "reassign_form": ReassignForm(initial={"owner": customer.owner_id})
             if is_manager(request.user)
             else None,
+            "complaints": complaints_for_profile(customer),
+            **profile_context(request, customer),
         },
     )
 
@@ -136,11 +141,4 @@ def customers_reassign(request):
             )
             % {"count": count, "name": name},
         )
-    return redirect(_safe_next(request) or "customers:list")
-
-
-def _safe_next(request):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return None
+    return redirect_to_next(request, "customers:list")

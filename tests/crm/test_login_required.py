@@ -7,13 +7,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 PUBLIC = {
     "healthz",
+    "unsubscribe",
     "login",
     "password_reset",
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
 }
-SAMPLE_ARGS = {"pk": "1", "uidb64": "MQ", "token": "set-password"}
+SAMPLE_ARGS = {"pk": "1", "customer_pk": "1", "uidb64": "MQ", "token": "set-password"}
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -52,11 +53,17 @@ def test_anonymous_is_sent_to_login(client, name, route):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(PUBLIC - {"password_reset_confirm"}))
+@pytest.mark.parametrize("name", sorted(PUBLIC - {"password_reset_confirm", "unsubscribe"}))
 def test_public_pages_answer_anonymous(client, name):
     route = dict(PAGES)[name]
 
     assert client.get(_concrete(route)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_unsubscribe_answers_anonymous_without_a_login(client):
+    # A made-up token: not found, but never a detour through the login page.
+    assert client.get("/unsubscribe/not-a-real-token/").status_code == 404
 
 
 @pytest.mark.django_db

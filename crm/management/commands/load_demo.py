@@ -13,20 +13,83 @@ from django.utils.text import slugify
 from customers.forms import tags_for_names
 from customers.models import Customer
 from customers.services import customer_create
+from interactions.complaints import complaint_open, complaint_transition, complaint_update
+from interactions.models import Interaction
+from interactions.services import followup_create, interaction_log
 
 DEMO_PASSWORD = "rapport-demo"
 USERS = [
     ("manager", "Maria", "Lopez", "Manager"),
     ("staff", "Sam", "Okafor", "Staff"),
 ]
-FIRST = """Alice Ben Chloe Daniel Emma Farid Grace Hiro Isla Jonas Kemi Liam Maya Noah Olga Pedro
-Quinn Rosa Samir Tara Umar Vera Wen Ximena Yusuf Zoe Amara Bruno Chen Dagny""".split()
-LAST = """Adeyemi Brennan Castillo Dubois Eriksen Fischer García Haddad Ivanova Jensen Kowalski
-Lindqvist Moreau Nakamura O'Brien Patel Quiroga Rossi Schmidt Tanaka""".split()
+FIRST = [
+    "Alice",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Emma",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Isla",
+    "Jonas",
+    "Kemi",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olga",
+    "Pedro",
+    "Quinn",
+    "Rosa",
+    "Samir",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Amara",
+    "Bruno",
+    "Chen",
+    "Dagny",
+]
+LAST = [
+    "Adeyemi",
+    "Brennan",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "García",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "O'Brien",
+    "Patel",
+    "Quiroga",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+]
 COMPANIES = [
-    "", "", "", "Harbour Dental", "Bright Paws Grooming", "Northside Physio", "Greenleaf Cafe",
-    "Oak & Iron Joinery", "Blue Door Bakery", "Summit Accountants", "Riverside Yoga",
-    "Kite Street Garage", "Lumen Photography",
+    "",
+    "",
+    "",
+    "Harbour Dental",
+    "Bright Paws Grooming",
+    "Northside Physio",
+    "Greenleaf Cafe",
+    "Oak & Iron Joinery",
+    "Blue Door Bakery",
+    "Summit Accountants",
+    "Riverside Yoga",
+    "Kite Street Garage",
+    "Lumen Photography",
 ]
 EXPECTATIONS = [
     "Same technician every visit; a text the day before.",
@@ -38,14 +101,37 @@ EXPECTATIONS = [
     "",
 ]
 UNMET_WANTS = [
-    "Online booking.", "A loyalty discount for monthly visits.", "Evening appointments.",
-    "Reminders by text instead of email.", "", "", "A yearly maintenance plan.",
+    "Online booking.",
+    "A loyalty discount for monthly visits.",
+    "Evening appointments.",
+    "Reminders by text instead of email.",
+    "",
+    "",
+    "A yearly maintenance plan.",
 ]
 TAGS = ["vip", "weekly", "monthly", "referral", "corporate", "price-sensitive", "seasonal"]
 
 
+SUMMARIES = {
+    "call": ["Rang to confirm next visit", "Asked about prices for next year", "Quick catch-up"],
+    "meeting": ["Reviewed the year's work together", "On-site walk-through"],
+    "email": ["Sent the updated quote", "Answered a question about invoices"],
+    "check_in": ["Checked in: all well", "Checked in after the last job"],
+    "note": ["Prefers mornings; dog in the garden", "Budget tight this quarter"],
+    "purchase": ["Booked the annual service", "Bought the premium package"],
+    "feedback": ["Praised the technician", "Said the booking was confusing"],
+    "follow_up": ["Called back as promised", "Sent the brochure they asked for"],
+}
+COMPLAINTS = [
+    ("Technician arrived two hours late", "high"),
+    ("Invoice charged twice", "urgent"),
+    ("Work left unfinished", "normal"),
+    ("Rude phone call", "low"),
+]
+
+
 class Command(BaseCommand):
-    help = "Load the demo logins (manager, staff) and 64 customers. Safe to run more than once."
+    help = "Load the demo logins (manager, staff) and 64 customers with a year of history."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -58,8 +144,7 @@ class Command(BaseCommand):
             first, last = FIRST[index % len(FIRST)], LAST[(index * 7) % len(LAST)]
             email = f"{slugify(first)}.{slugify(last)}{index}@example.com"
             since = today - datetime.timedelta(days=rng.choice([10, 30, 75, 120, 400, 900, 1500]))
-            # Vary the last contact so some customers are due or overdue right now.
-            last_contact = timezone.now() - datetime.timedelta(days=rng.randint(0, 120))
+            owner = users[index % 2] if index % 9 else users[1]
             fields = {
                 "name": f"{first} {last}",
                 "company": rng.choice(COMPANIES),
@@ -70,22 +155,73 @@ class Command(BaseCommand):
                 "unmet_wants": rng.choice(UNMET_WANTS),
                 "customer_since": since,
                 "status": rng.choices(Customer.Status.values, weights=[2, 12, 3, 1])[0],
-                "owner": users[index % 2] if index % 9 else users[1],
+                "owner": owner,
                 "birthday": datetime.date(1950 + index % 45, 1 + index % 12, 1 + index % 28)
                 if index % 3
                 else None,
                 "email_opt_out": index % 17 == 0,
-                "last_contact_at": last_contact if last_contact.date() > since else None,
             }
             if email in existing:
                 continue
-            customer_create(
-                email=email,
-                tags=tags_for_names(rng.sample(TAGS, rng.randint(0, 2))),
-                **fields,
+            customer = customer_create(
+                email=email, tags=tags_for_names(rng.sample(TAGS, rng.randint(0, 2))), **fields
             )
+            self._history(customer, users, rng, index)
             created += 1
         self.stdout.write(f"Demo data ready: {created} customers created.")
+
+    def _history(self, customer, users, rng, index):
+        """A plausible past: interactions of every kind, some complaints, promises to keep.
+
+        Every third customer was last heard from long ago, so check-ins are due right now."""
+        now = timezone.now()
+        first_day = max((now.date() - customer.customer_since).days, 1)
+        quiet_for = rng.randint(70, 150) if index % 3 == 0 else rng.randint(0, 40)
+        for _ in range(rng.randint(2, 9)):
+            kind = rng.choice(list(SUMMARIES))
+            days_ago = rng.randint(quiet_for, max(quiet_for, min(first_day, 365)))
+            interaction_log(
+                customer=customer,
+                author=rng.choice(users),
+                kind=kind,
+                channel=rng.choice(Interaction.Channel.values),
+                summary=rng.choice(SUMMARIES[kind]),
+                occurred_at=now - datetime.timedelta(days=days_ago, hours=rng.randint(0, 8)),
+                initiated_by=rng.choice(Interaction.Initiator.values),
+                outcome=rng.choices(Interaction.Outcome.values, weights=[2, 6, 1, 3])[0],
+                satisfaction=rng.choice([None, 3, 4, 5, 5, 2]),
+            )
+        if index % 8 == 1:
+            summary, severity = COMPLAINTS[index % len(COMPLAINTS)]
+            hours_ago = rng.choice([2, 30, 200])
+            complaint = complaint_open(
+                customer=customer,
+                summary=summary,
+                severity=severity,
+                opened_by=customer.owner,
+                details="The customer rang, upset; details as they told them.",
+                opened_at=now - datetime.timedelta(hours=hours_ago),
+            )
+            if index % 16 == 1:
+                complaint_transition(complaint, to_status="acknowledged", actor=customer.owner)
+                complaint_update(
+                    complaint, actor=customer.owner, remedy="refund", remedy_accepted=True
+                )
+                complaint_transition(
+                    complaint,
+                    to_status="resolved",
+                    actor=customer.owner,
+                    resolution_summary="Refunded the second charge and apologised by phone.",
+                )
+        if index % 5 == 2:
+            followup_create(
+                customer=customer,
+                summary="Call back about the quote, as promised",
+                due_on=now.date() - datetime.timedelta(days=index % 3),
+                assignee=customer.owner,
+                created_by=customer.owner,
+                promised=index % 2 == 0,
+            )
 
     def _user(self, username, first_name, last_name, group):
         user, created = get_user_model().objects.get_or_create(

@@ -1,0 +1,20 @@
+"""Send an email rendered from templates/emails/<name>-{subject,body}.{txt,html}."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def send_templated_email(
+    name: str, *, to: list[str], context: dict, headers: dict | None = None
+) -> None:
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"emails/{name}-body.txt", context),
+        to=to,
+        headers=headers or {},
+    )
+    message.attach_alternative(render_to_string(f"emails/{name}-body.html", context), "text/html")
+    message.send()

@@ -1,0 +1,32 @@
+"""The public unsubscribe page a customer reaches from the link in any of our emails."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from .models import Customer
+from .unsubscribe import customer_id_from_token
+
+
+@login_not_required
+@never_cache
+# The signed token is the authority here, not a session: RFC 8058 one-click unsubscribes are
+# POSTed by mail clients that have no CSRF cookie.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """GET asks (link scanners must not opt anyone out); POST opts the customer out."""
+    customer_id = customer_id_from_token(token)
+    customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
+    if customer is None:
+        return render(request, "customers/unsubscribe.html", {"invalid": True}, status=404)
+    done = False
+    if request.method == "POST":
+        if not customer.email_opt_out:
+            customer.email_opt_out = True
+            customer._change_reason = "Unsubscribed through an email link"
+            customer.save(update_fields=["email_opt_out", "updated_at"])
+        done = True
+    return render(request, "customers/unsubscribe.html", {"customer": customer, "done": done})

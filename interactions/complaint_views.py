@@ -1,0 +1,247 @@
+"""Complaint cases in the browser: the queue, the case page, opening one, and working it."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm.roles import can_work_complaint
+from customers.models import Customer
+
+from . import complaints
+from .complaint_filters import ComplaintFilter, is_filtered
+from .complaint_forms import (
+    TRANSITION_LABELS,
+    ComplaintOpenForm,
+    ComplaintTransitionForm,
+    ComplaintUpdateForm,
+)
+from .models import Complaint, Interaction
+
+PAGE_SIZE = 25
+TARGET_BADGES = {
+    Complaint.TargetStatus.ON_TRACK: "success",
+    Complaint.TargetStatus.DUE_SOON: "warning",
+    Complaint.TargetStatus.BREACHED: "danger",
+    Complaint.TargetStatus.MET: "secondary",
+}
+SEVERITY_BADGES = {
+    Complaint.Severity.URGENT: "danger",
+    Complaint.Severity.HIGH: "warning",
+    Complaint.Severity.NORMAL: "primary",
+    Complaint.Severity.LOW: "secondary",
+}
+
+
+def with_badges(complaints_, now: datetime.datetime | None = None) -> list[Complaint]:
+    """The complaints, each told where it stands against its target now and how to show it."""
+    now = now or timezone.now()
+    rows = list(complaints_)
+    for complaint in rows:
+        complaint.target = Complaint.TargetStatus(complaint.target_status(now))
+        complaint.target_badge = TARGET_BADGES[complaint.target]
+        complaint.severity_badge = SEVERITY_BADGES[complaint.severity]
+    return rows
+
+
+def complaints_for_profile(customer: Customer, limit: int = 10) -> list[Complaint]:
+    """The customer's cases for their profile card, live ones first: one query."""
+    queryset = (
+        Complaint.objects.filter(customer=customer)
+        .select_related("assignee")
+        .most_urgent_first()
+    )
+    return with_badges(queryset[:limit])
+
+
+def get_complaint_for_work(request, pk) -> Complaint:
+    """The case, if this user may work it: 404 when unknown, 403 when it is not theirs."""
+    complaint = get_object_or_404(Complaint.objects.select_related("customer"), pk=pk)
+    if not can_work_complaint(request.user, complaint):
+        raise PermissionDenied(
+            _("Only a manager, the assignee or the customer's owner can work this case.")
+        )
+    return complaint
+
+
+def complaint_list(request):
+    complaint_filter = ComplaintFilter(
+        request.GET,
+        queryset=Complaint.objects.select_related("customer", "assignee").most_urgent_first(),
+        user=request.user,
+    )
+    page = Paginator(complaint_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "interactions/complaint_list.html",
+        {
+            "filter": complaint_filter,
+            "page": page,
+            "complaints": with_badges(page.object_list),
+            "query": query.urlencode(),
+            "filtered": is_filtered(request.GET),
+        },
+    )
+
+
+def complaint_detail(request, pk):
+    complaint = get_object_or_404(
+        Complaint.objects.select_related(
+            "customer", "customer__owner", "assignee", "opened_by", "interaction"
+        ),
+        pk=pk,
+    )
+    return _render_detail(request, complaint)
+
+
+def _render_detail(request, complaint, *, transition_form=None, update_form=None, status=200):
+    can_work = can_work_complaint(request.user, complaint)
+    transitions = [
+        (to_status, TRANSITION_LABELS[to_status])
+        for to_status in complaint.allowed_transitions()
+        if to_status != Complaint.Status.RESOLVED
+    ]
+    return render(
+        request,
+        "interactions/complaint_detail.html",
+        {
+            "complaint": with_badges([complaint])[0],
+            "customer": complaint.customer,
+            "can_work": can_work,
+            "transitions": transitions,
+            "can_resolve": Complaint.Status.RESOLVED in complaint.allowed_transitions(),
+            "transition_form": transition_form or ComplaintTransitionForm(),
+            "update_form": (update_form or ComplaintUpdateForm.for_complaint(complaint))
+            if can_work
+            else None,
+            "events": complaint.events.select_related("actor"),
+        },
+        status=status,
+    )
+
+
+def complaint_create(request, customer_pk):
+    customer = get_object_or_404(Customer.objects.select_related("owner"), pk=customer_pk)
+    interaction = _interaction_to_open_from(request, customer)
+    if isinstance(interaction, Complaint):
+        messages.info(request, _("A case is already open for that complaint."))
+        return redirect(interaction)
+    form = ComplaintOpenForm(request.POST or None, customer=customer, interaction=interaction)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            complaint = complaints.complaint_open(
+                customer=customer,
+                summary=data["summary"],
+                severity=data["severity"],
+                assignee=data["assignee"],
+                opened_by=request.user,
+                interaction=data["interaction"],
+                details=data.get("details", ""),
+                channel=data.get("channel") or Interaction.Channel.PHONE,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _opened_message(complaint))
+            return redirect(complaint)
+    return render(
+        request,
+        "interactions/complaint_form.html",
+        {"form": form, "customer": customer, "interaction": interaction},
+    )
+
+
+def _interaction_to_open_from(request, customer):
+    """The ``?interaction=`` to open the case from: None without one, the existing case when it
+    already has one, 404 when it is not one of this customer's complaints."""
+    raw = request.GET.get("interaction")
+    if not raw:
+        return None
+    try:
+        interaction = Interaction.objects.get(
+            pk=int(raw), customer=customer, kind=Interaction.Kind.COMPLAINT
+        )
+    except (ValueError, Interaction.DoesNotExist) as error:
+        raise Http404(_("That is not one of this customer's complaints.")) from error
+    existing = Complaint.objects.filter(interaction=interaction).first()
+    return existing or interaction
+
+
+def _opened_message(complaint: Complaint) -> str:
+    customer = complaint.customer
+    if not customer.email:
+        tail = _("They have no email address, so tell them yourself.")
+    elif customer.email_opt_out:
+        tail = _("They opted out of email, so tell them yourself.")
+    else:
+        tail = _("They will be emailed an acknowledgement.")
+    return _("Case #%(number)s opened. %(tail)s") % {"number": complaint.pk, "tail": tail}
+
+
+@require_POST
+def complaint_transition(request, pk):
+    complaint = get_complaint_for_work(request, pk)
+    form = ComplaintTransitionForm(request.POST)
+    if form.is_valid():
+        to_status = form.cleaned_data["to_status"]
+        try:
+            complaints.complaint_transition(
+                complaint,
+                to_status=to_status,
+                actor=request.user,
+                resolution_summary=form.cleaned_data["resolution_summary"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Case #%(number)s is now %(status)s.")
+                % {"number": complaint.pk, "status": complaint.get_status_display().lower()},
+            )
+            return redirect(complaint)
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    # Shown again rather than redirected, so a typed resolution or note is not lost.
+    return _render_detail(request, _for_detail(complaint), transition_form=form)
+
+
+@require_POST
+def complaint_update(request, pk):
+    complaint = get_complaint_for_work(request, pk)
+    form = ComplaintUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            complaints.complaint_update(complaint, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Case #%(number)s was updated.") % {"number": complaint.pk})
+            return redirect(complaint)
+    messages.error(request, _("The case was not changed: see the form below."))
+    return _render_detail(request, _for_detail(complaint), update_form=form)
+
+
+def _for_detail(complaint: Complaint) -> Complaint:
+    return Complaint.objects.select_related(
+        "customer", "customer__owner", "assignee", "opened_by", "interaction"
+    ).get(pk=complaint.pk)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

@@ -1,0 +1,163 @@
+"""The daily digest email and the managers' escalation email, each sent exactly once.
+
+A Digest row per person per day (unique) is claimed with a conditional UPDATE before its email
+goes out, and an escalation claims its reminder's ``escalated_at`` the same way. Two workers,
+two beats or a redelivered task therefore find the row taken and send nothing. A failed send
+releases the claim for the retry; after the last retry the row is marked failed with the error.
+"""
+
+import datetime
+import logging
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.emails import send_templated_email
+from crm.roles import MANAGER_GROUP
+
+from .models import Complaint, Digest, Reminder
+
+logger = logging.getLogger(__name__)
+
+
+def digest_day(now: datetime.datetime) -> datetime.date | None:
+    """The local day whose digest may go out at ``now``: today once the hour has come, else
+    None (yesterday's, if missed, is not sent late: today's lists the same items)."""
+    local = now.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    return local.date() if local.hour >= settings.DIGEST_HOUR else None
+
+
+def _visible_on(day):
+    return Q(state__in=Reminder.LIVE_STATES, due_on__lte=day) & (
+        Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=day)
+    )
+
+
+def schedule_digests(now: datetime.datetime | None = None) -> list[int]:
+    """Create today's Digest row for everyone with something due; return the unsent ones' ids."""
+    now = now or timezone.now()
+    day = digest_day(now)
+    if day is None:
+        return []
+    recipients = (
+        Reminder.objects.filter(_visible_on(day), state=Reminder.State.PENDING)
+        .exclude(recipient__digests__day=day)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+    Digest.objects.bulk_create(
+        [Digest(recipient_id=pk, day=day) for pk in recipients], ignore_conflicts=True
+    )
+    return list(
+        Digest.objects.filter(day=day, state=Digest.State.PENDING).values_list("pk", flat=True)
+    )
+
+
+def _items(digest):
+    return list(
+        Reminder.objects.filter(_visible_on(digest.day), recipient_id=digest.recipient_id)
+        .select_related("customer")
+        .order_by("due_on", "kind", "id")
+    )
+
+
+def digest_send(digest_id: int) -> bool:
+    """Send one digest if it is still pending. Returns whether an email went out."""
+    claimed = Digest.objects.filter(pk=digest_id, state=Digest.State.PENDING).update(
+        state=Digest.State.SENDING, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    digest = Digest.objects.select_related("recipient").get(pk=digest_id)
+    items = _items(digest)
+    if not items or not digest.recipient.email:
+        # Nothing due any more (done since it was scheduled), or nowhere to send it.
+        Digest.objects.filter(pk=digest_id).update(state=Digest.State.SENT, item_count=0)
+        return False
+    try:
+        send_templated_email(
+            "digest",
+            to=[digest.recipient.email],
+            context={
+                "digest": digest,
+                "user": digest.recipient,
+                "total": len(items),
+                "overdue": [r for r in items if r.due_on < digest.day],
+                "due_today": [r for r in items if r.due_on >= digest.day],
+                "reminders_url": settings.SITE_URL + reverse("interactions:reminders"),
+            },
+        )
+    except Exception as error:
+        Digest.objects.filter(pk=digest_id).update(
+            state=Digest.State.PENDING, last_error=_describe(error)
+        )
+        raise
+    now = timezone.now()
+    with transaction.atomic():
+        Digest.objects.filter(pk=digest_id).update(
+            state=Digest.State.SENT, sent_at=now, item_count=len(items), last_error=""
+        )
+        Reminder.objects.filter(pk__in=[r.pk for r in items], state=Reminder.State.PENDING).update(
+            state=Reminder.State.SENT, sent_at=now, attempts=F("attempts") + 1
+        )
+    return True
+
+
+def digest_failed(digest_id: int, error: BaseException) -> None:
+    """After the last retry: the digest and what it carried are marked failed, for managers."""
+    message = _describe(error)
+    digest = Digest.objects.get(pk=digest_id)
+    with transaction.atomic():
+        Digest.objects.filter(pk=digest_id).exclude(state=Digest.State.SENT).update(
+            state=Digest.State.FAILED, last_error=message
+        )
+        Reminder.objects.filter(
+            _visible_on(digest.day), recipient_id=digest.recipient_id, state=Reminder.State.PENDING
+        ).update(state=Reminder.State.FAILED, last_error=message, attempts=F("attempts") + 1)
+    logger.error("Digest %s failed for good: %s", digest_id, message)
+
+
+def escalation_send(reminder_id: int) -> bool:
+    """Tell the managers a complaint target was breached, once per breach."""
+    claimed = Reminder.objects.filter(pk=reminder_id, escalated_at__isnull=True).update(
+        escalated_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    reminder = Reminder.objects.select_related("customer", "recipient").get(pk=reminder_id)
+    complaint = Complaint.objects.select_related("assignee").get(pk=reminder.object_id)
+    managers = list(
+        get_user_model()
+        .objects.filter(groups__name=MANAGER_GROUP, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not managers:
+        return False
+    try:
+        send_templated_email(
+            "escalation",
+            to=managers,
+            context={
+                "complaint": complaint,
+                "reminder": reminder,
+                "target": "respond" if reminder.detail == "respond" else "resolve",
+                "complaint_url": settings.SITE_URL + complaint.get_absolute_url(),
+            },
+        )
+    except Exception as error:
+        Reminder.objects.filter(pk=reminder_id).update(
+            escalated_at=None, last_error=_describe(error)
+        )
+        raise
+    return True
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:1000]

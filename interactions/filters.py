@@ -1,0 +1,109 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.forms import assignable_users
+
+from .forms import DateInput, person_choices
+from .models import FollowUp, Interaction
+from .timeline import TimelineFilter
+
+
+class TimelineFilterForm(forms.Form):
+    """The profile timeline's filters. Invalid values are reported beside their field and
+    ignored, so a bad bookmark still shows the timeline."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("Everything")), *Interaction.Kind.choices],
+        error_messages={"invalid_choice": _("Choose a kind from the list.")},
+    )
+    author = forms.TypedChoiceField(
+        label=_("By"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": _("Choose someone from the list.")},
+    )
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter a date, e.g. 2025-03-01.")},
+    )
+    end = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter a date, e.g. 2025-03-31.")},
+    )
+
+    FIELDS = ("kind", "author", "start", "end")
+
+    def __init__(self, data=None, *, people=None, **kwargs):
+        kwargs.setdefault("auto_id", "timeline_%s")
+        super().__init__(data, **kwargs)
+        people = list(assignable_users()) if people is None else people
+        self.fields["author"].choices = [("", _("Anyone")), *person_choices(people)]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("Choose an end date on or after the start date."))
+        return cleaned
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.FIELDS)
+
+    def to_filter(self) -> TimelineFilter:
+        if not self.is_bound:
+            return TimelineFilter()
+        self.is_valid()
+        cleaned = self.cleaned_data
+        return TimelineFilter(
+            kind=cleaned.get("kind") or "",
+            author_id=cleaned.get("author"),
+            start=cleaned.get("start"),
+            end=cleaned.get("end"),
+        )
+
+
+class FollowUpFilter(django_filters.FilterSet):
+    """Narrowing within a tab of /follow-ups/: promises only; on the managers' team tab also
+    the assignee and overdue only."""
+
+    assignee = django_filters.TypedChoiceFilter(
+        label=_("Assignee"), coerce=int, empty_label=_("Anyone"), field_name="assignee_id"
+    )
+    promised = django_filters.BooleanFilter(
+        label=_("Promises to customers only"), method="filter_promised", widget=forms.CheckboxInput
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = []
+
+    def __init__(self, data=None, *args, people=(), team=False, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if team:
+            self.filters["assignee"].extra["choices"] = person_choices(people)
+        else:
+            # One person's tabs already say whose and whether overdue.
+            del self.filters["assignee"]
+            del self.filters["overdue"]
+
+    def filter_promised(self, queryset, name, value):
+        return queryset.promises() if value else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        if value:
+            return queryset.filter(Q(done_at__isnull=True), due_on__lt=timezone.localdate())
+        return queryset

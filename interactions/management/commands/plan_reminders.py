@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from interactions.reminders import plan_reminders
+
+
+class Command(BaseCommand):
+    help = "Create reminders for check-ins, follow-ups, complaint targets and key dates now due."
+
+    def handle(self, *args, **options):
+        created = plan_reminders()
+        self.stdout.write(f"{created} reminders created")

@@ -1,0 +1,117 @@
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from crm.redirects import redirect_to_next
+from crm.roles import is_manager
+
+from . import reminders
+from .models import Reminder
+
+
+class ReminderSnoozeForm(forms.Form):
+    PERIODS = {"day": 1, "week": 7}
+    period = forms.ChoiceField(
+        choices=[
+            ("day", gettext_lazy("A day")),
+            ("week", gettext_lazy("A week")),
+            ("date", gettext_lazy("Until a date")),
+        ],
+    )
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        period = cleaned.get("period")
+        if period in self.PERIODS:
+            cleaned["until"] = timezone.localdate() + datetime.timedelta(days=self.PERIODS[period])
+        elif period == "date" and not cleaned.get("until"):
+            self.add_error("until", _("Pick the day it should come back."))
+        return cleaned
+
+
+class ReminderDismissForm(forms.Form):
+    reason = forms.CharField(max_length=200, label=gettext_lazy("Why dismiss it?"))
+
+
+def get_reminder_for_action(request, pk) -> Reminder:
+    """The reminder, if it is this user's to act on (managers may act on anyone's)."""
+    reminder = get_object_or_404(Reminder.objects.select_related("customer"), pk=pk)
+    if reminder.recipient_id != request.user.pk and not is_manager(request.user):
+        raise PermissionDenied
+    return reminder
+
+
+def reminder_list(request):
+    today = timezone.localdate()
+    failed = None
+    if is_manager(request.user):
+        failed = (
+            Reminder.objects.filter(state=Reminder.State.FAILED)
+            .select_related("customer", "recipient")
+            .order_by("-due_on", "id")[:100]
+        )
+    return render(
+        request,
+        "interactions/reminder_list.html",
+        {
+            "today": today,
+            "reminders": reminders.reminders_for(request.user, today),
+            "failed": failed,
+            "snooze_form": ReminderSnoozeForm(),
+        },
+    )
+
+
+def _finish(request, reminder, message):
+    messages.success(request, message)
+    return redirect_to_next(request, "interactions:reminders")
+
+
+def _refuse(request, error: ValidationError):
+    for text in error.messages:
+        messages.error(request, text)
+    return redirect("interactions:reminders")
+
+
+@require_POST
+def reminder_done(request, pk):
+    reminder = get_reminder_for_action(request, pk)
+    reminders.reminder_done(reminder, user=request.user)
+    return _finish(request, reminder, _("Done: %(customer)s.") % {"customer": reminder.customer})
+
+
+@require_POST
+def reminder_snooze(request, pk):
+    reminder = get_reminder_for_action(request, pk)
+    form = ReminderSnoozeForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, ValidationError([e for es in form.errors.values() for e in es]))
+    try:
+        reminders.reminder_snooze(reminder, until=form.cleaned_data["until"])
+    except ValidationError as error:
+        return _refuse(request, error)
+    until = form.cleaned_data["until"]
+    return _finish(
+        request, reminder, _("Snoozed until %(day)s.") % {"day": until.strftime("%d %b")}
+    )
+
+
+@require_POST
+def reminder_dismiss(request, pk):
+    reminder = get_reminder_for_action(request, pk)
+    form = ReminderDismissForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, ValidationError(_("Say why you are dismissing it.")))
+    try:
+        reminders.reminder_dismiss(reminder, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        return _refuse(request, error)
+    return _finish(request, reminder, _("Dismissed."))

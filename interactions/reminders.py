@@ -1,0 +1,255 @@
+"""Planning reminders, and what staff do with them: done, snooze, dismiss.
+
+Planning is set-based: one query per kind finds what is due and has no reminder yet, one bulk
+insert creates them. Every query walks an index on the due date, so its cost follows the
+number due, not the number of customers. The unique constraint makes a second run, or two
+beats at once, add nothing.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+
+from .models import Complaint, FollowUp, Interaction, Reminder
+from .services import followup_done, interaction_log
+
+logger = logging.getLogger(__name__)
+
+RESPOND, RESOLVE = "respond", "resolve"
+BIRTHDAY, ANNIVERSARY = "birthday", "anniversary"
+
+
+def _key(reminder):
+    return (reminder.kind, reminder.object_id, reminder.detail, reminder.due_on)
+
+
+def _only_new(reminders):
+    """Drop candidates that already have their reminder: one query per kind, on the ids due."""
+    by_kind = {}
+    for reminder in reminders:
+        by_kind.setdefault(reminder.kind, []).append(reminder)
+    new = []
+    for kind, candidates in by_kind.items():
+        existing = set(
+            Reminder.objects.filter(
+                kind=kind, object_id__in={r.object_id for r in candidates}
+            ).values_list("kind", "object_id", "detail", "due_on")
+        )
+        new += [r for r in candidates if _key(r) not in existing]
+    return new
+
+
+def _checkins(today):
+    customers = Customer.objects.due_for_checkin(today).filter(owner__isnull=False)
+    for pk, owner_id, due in customers.values_list("pk", "owner_id", "next_checkin_due"):
+        yield Reminder(
+            kind=Reminder.Kind.CHECK_IN,
+            object_id=pk,
+            customer_id=pk,
+            recipient_id=owner_id,
+            due_on=due,
+        )
+
+
+def _follow_ups(today):
+    follow_ups = FollowUp.objects.needing_attention(today).filter(
+        customer__archived_at__isnull=True
+    )
+    for pk, customer_id, assignee_id, due in follow_ups.values_list(
+        "pk", "customer_id", "assignee_id", "due_on"
+    ):
+        yield Reminder(
+            kind=Reminder.Kind.FOLLOW_UP,
+            object_id=pk,
+            customer_id=customer_id,
+            recipient_id=assignee_id,
+            due_on=due,
+        )
+
+
+def _complaint_targets(now):
+    horizon = now + datetime.timedelta(hours=settings.COMPLAINT_TARGET_NOTICE_HOURS)
+    open_cases = Complaint.objects.open().filter(assignee__isnull=False)
+    targets = (
+        (RESPOND, "respond_by", open_cases.filter(first_response_at__isnull=True)),
+        (RESOLVE, "resolve_by", open_cases),
+    )
+    for detail, field, cases in targets:
+        rows = cases.filter(**{f"{field}__lte": horizon}).values_list(
+            "pk", "customer_id", "assignee_id", field
+        )
+        for pk, customer_id, assignee_id, target in rows:
+            yield Reminder(
+                kind=Reminder.Kind.COMPLAINT_TARGET,
+                object_id=pk,
+                detail=detail,
+                customer_id=customer_id,
+                recipient_id=assignee_id,
+                due_on=timezone.localdate(target),
+            )
+
+
+def _month_days(start, days):
+    """(month, day, date) for each day from ``start``; 29 February counts on the 28th in
+    years without one."""
+    for offset in range(days + 1):
+        date = start + datetime.timedelta(days=offset)
+        yield date.month, date.day, date
+        if (date.month, date.day) == (2, 28) and not _is_leap(date.year):
+            yield 2, 29, date
+
+
+def _is_leap(year):
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _key_dates(today):
+    window = list(_month_days(today, settings.KEY_DATE_LOOKAHEAD_DAYS))
+    live = Customer.objects.live().filter(owner__isnull=False)
+    for detail, field in ((BIRTHDAY, "birthday"), (ANNIVERSARY, "customer_since")):
+        match = Q()
+        for month, day, _date in window:
+            match |= Q(**{f"{field}__month": month, f"{field}__day": day})
+        rows = live.filter(match).values_list("pk", "owner_id", field)
+        when = {(month, day): date for month, day, date in window}
+        for pk, owner_id, value in rows:
+            due = when[(value.month, value.day)]
+            if detail == ANNIVERSARY and value.year >= due.year:
+                continue  # they became a customer this year: no anniversary yet
+            yield Reminder(
+                kind=Reminder.Kind.KEY_DATE,
+                object_id=pk,
+                detail=detail,
+                customer_id=pk,
+                recipient_id=owner_id,
+                due_on=due,
+            )
+
+
+def close_stale_reminders(now: datetime.datetime) -> int:
+    """Mark done the live reminders whose reason went away: the customer was contacted or
+    archived, the follow-up was done, the complaint was answered or resolved."""
+    live = Reminder.objects.filter(state__in=Reminder.LIVE_STATES)
+    done = {"state": Reminder.State.DONE, "done_at": now}
+    open_cases = Complaint.objects.open().filter(pk=OuterRef("object_id"))
+    return sum(
+        (
+            live.filter(kind=Reminder.Kind.CHECK_IN)
+            .filter(
+                Q(customer__archived_at__isnull=False)
+                | Q(customer__next_checkin_due__gt=F("due_on"))
+            )
+            .update(**done),
+            live.filter(kind=Reminder.Kind.FOLLOW_UP)
+            .filter(
+                Exists(FollowUp.objects.filter(pk=OuterRef("object_id"), done_at__isnull=False))
+            )
+            .update(**done),
+            live.filter(kind=Reminder.Kind.COMPLAINT_TARGET, detail=RESPOND)
+            .exclude(Exists(open_cases.filter(first_response_at__isnull=True)))
+            .update(**done),
+            live.filter(kind=Reminder.Kind.COMPLAINT_TARGET, detail=RESOLVE)
+            .exclude(Exists(open_cases))
+            .update(**done),
+        )
+    )
+
+
+def plan_reminders(now: datetime.datetime | None = None) -> int:
+    """Create the reminders that are due and do not exist yet; returns how many."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    reminders = _only_new(
+        [*_checkins(today), *_follow_ups(today), *_complaint_targets(now), *_key_dates(today)]
+    )
+    # ignore_conflicts: another planner running at the same moment may have inserted the same
+    # row between our query and this insert; the unique constraint settles it.
+    with transaction.atomic():
+        close_stale_reminders(now)
+        Reminder.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=2000)
+        breached = [r.pk for r in _newly_breached(now)]
+        transaction.on_commit(lambda: _enqueue_escalations(breached))
+    return len(reminders)
+
+
+def _newly_breached(now):
+    """Complaint-target reminders whose target has passed and whose managers were not told."""
+    cases = Complaint.objects.open().filter(pk=OuterRef("object_id"))
+    unanswered = cases.filter(first_response_at__isnull=True, respond_by__lt=now)
+    overdue = cases.filter(resolve_by__lt=now)
+    return (
+        Reminder.objects.filter(kind=Reminder.Kind.COMPLAINT_TARGET, escalated_at__isnull=True)
+        .filter((Q(detail=RESPOND) & Exists(unanswered)) | (Q(detail=RESOLVE) & Exists(overdue)))
+        .only("pk")
+    )
+
+
+def _enqueue_escalations(reminder_ids):
+    from .tasks import send_escalation
+
+    for reminder_id in reminder_ids:
+        send_escalation.delay(reminder_id)
+
+
+def reminders_for(user, today: datetime.date):
+    """What asks for this person's attention today: due, not done, not snoozed past today."""
+    return (
+        Reminder.objects.filter(recipient=user, state__in=Reminder.LIVE_STATES, due_on__lte=today)
+        .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=today))
+        .select_related("customer")
+        .order_by("due_on", "id")
+    )
+
+
+@transaction.atomic
+def reminder_done(reminder: Reminder, *, user) -> Reminder:
+    """Done: a check-in is logged (restarting the clock), a follow-up is marked done."""
+    locked = Reminder.objects.select_for_update().get(pk=reminder.pk)
+    if locked.state not in Reminder.LIVE_STATES:
+        return locked
+    if locked.kind == Reminder.Kind.CHECK_IN:
+        interaction_log(
+            customer=locked.customer,
+            author=user,
+            kind=Interaction.Kind.CHECK_IN,
+            summary=_("Checked in"),
+            initiated_by=Interaction.Initiator.US,
+        )
+    elif locked.kind == Reminder.Kind.FOLLOW_UP:
+        follow_up = FollowUp.objects.filter(pk=locked.object_id).first()
+        if follow_up is not None:
+            followup_done(follow_up)
+    locked.state, locked.done_at = Reminder.State.DONE, timezone.now()
+    locked.save(update_fields=["state", "done_at"])
+    return locked
+
+
+def reminder_snooze(reminder: Reminder, *, until: datetime.date) -> Reminder:
+    """Hide it until ``until``; it comes back that morning, in My day and the digest."""
+    if until <= timezone.localdate():
+        raise ValidationError({"until": _("Choose a day after today.")})
+    if reminder.state not in Reminder.LIVE_STATES:
+        raise ValidationError(_("This reminder is already closed."))
+    reminder.state, reminder.snoozed_until = Reminder.State.SNOOZED, until
+    reminder.save(update_fields=["state", "snoozed_until"])
+    return reminder
+
+
+def reminder_dismiss(reminder: Reminder, *, reason: str) -> Reminder:
+    """Set it aside for good, saying why (kept for the record)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you are dismissing it.")})
+    if reminder.state not in Reminder.LIVE_STATES:
+        raise ValidationError(_("This reminder is already closed."))
+    reminder.state, reminder.dismissed_reason = Reminder.State.DISMISSED, reason[:200]
+    reminder.save(update_fields=["state", "dismissed_reason"])
+    return reminder

@@ -1,0 +1,125 @@
+"""Writes to the timeline: interactions and follow-ups. Complaints live in complaints.py."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from customers.services import refresh_next_checkin
+
+from .models import FollowUp, Interaction, Reminder
+
+# A clock a little ahead of the server's should not make "now" count as the future.
+FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
+
+
+def _refuse_future(occurred_at: datetime.datetime) -> None:
+    if occurred_at > timezone.now() + FUTURE_TOLERANCE:
+        raise ValidationError(
+            {"occurred_at": _("That time is in the future: log what has already happened.")}
+        )
+
+
+def refresh_last_contact(customer_id: int) -> Customer:
+    """Set the customer's last contact from their customer-facing interactions, and with it the
+    next check-in date. Locks the customer row so two staff logging at once both count."""
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    latest = (
+        Interaction.objects.filter(customer_id=customer_id)
+        .customer_facing()
+        .aggregate(latest=Max("occurred_at"))["latest"]
+    )
+    if latest != customer.last_contact_at and latest is not None:
+        customer.last_contact_at = latest
+        refresh_next_checkin(customer)
+        customer.save(update_fields=["last_contact_at", "next_checkin_due", "updated_at"])
+        # The check-in they were due is done: it leaves My day and the next digest at once.
+        Reminder.objects.filter(
+            kind=Reminder.Kind.CHECK_IN,
+            object_id=customer.pk,
+            state__in=Reminder.LIVE_STATES,
+            due_on__lt=customer.next_checkin_due,
+        ).update(state=Reminder.State.DONE, done_at=timezone.now())
+    return customer
+
+
+@transaction.atomic
+def interaction_log(*, customer: Customer, author, summary: str, **fields) -> Interaction:
+    """Log a touch with a customer; a customer-facing one restarts the keep-in-touch clock."""
+    interaction = Interaction(customer=customer, author=author, summary=summary, **fields)
+    _refuse_future(interaction.occurred_at)
+    interaction.full_clean()
+    interaction.save()
+    if interaction.is_customer_facing:
+        refreshed = refresh_last_contact(customer.pk)
+        customer.last_contact_at = refreshed.last_contact_at
+        customer.next_checkin_due = refreshed.next_checkin_due
+    return interaction
+
+
+@transaction.atomic
+def interaction_update(interaction: Interaction, **fields) -> Interaction:
+    """Correct an interaction; the customer's last contact follows if its time or kind changed."""
+    for name, value in fields.items():
+        setattr(interaction, name, value)
+    _refuse_future(interaction.occurred_at)
+    interaction.full_clean()
+    interaction.save()
+    refresh_last_contact(interaction.customer_id)
+    return interaction
+
+
+@transaction.atomic
+def followup_create(
+    *,
+    customer: Customer,
+    summary: str,
+    due_on: datetime.date,
+    assignee,
+    created_by,
+    promised: bool = False,
+    interaction: Interaction | None = None,
+    complaint=None,
+) -> FollowUp:
+    """Record something we will do for the customer by a date."""
+    follow_up = FollowUp(
+        customer=customer,
+        summary=summary,
+        due_on=due_on,
+        assignee=assignee,
+        created_by=created_by,
+        promised=promised,
+        interaction=interaction,
+        complaint=complaint,
+    )
+    follow_up.full_clean()
+    follow_up.save()
+    return follow_up
+
+
+def followup_done(follow_up: FollowUp, *, at: datetime.datetime | None = None) -> bool:
+    """Mark it done, recording whether it was on time. Returns False if it was already done."""
+    at = at or timezone.now()
+    on_time = timezone.localdate(at) <= follow_up.due_on
+    # Conditional UPDATE: a double click or two people at once record it once.
+    changed = FollowUp.objects.filter(pk=follow_up.pk, done_at__isnull=True).update(
+        done_at=at, done_on_time=on_time
+    )
+    if changed:
+        follow_up.done_at, follow_up.done_on_time = at, on_time
+    return bool(changed)
+
+
+def followup_snooze(follow_up: FollowUp, *, until: datetime.date) -> FollowUp:
+    """Put it out of sight until a later day; the due date, and so lateness, stays."""
+    if until <= timezone.localdate():
+        raise ValidationError({"until": _("Choose a day after today.")})
+    if follow_up.is_done:
+        raise ValidationError(_("This follow-up is already done."))
+    follow_up.snoozed_until = until
+    follow_up.save(update_fields=["snoozed_until"])
+    return follow_up

@@ -1,0 +1,62 @@
+"""Celery tasks: thin wrappers that take ids and call a service. Each is also a command."""
+
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from . import complaints, digests, reminders
+
+# Worth retrying: the SMTP server said "try later", or could not be reached at all.
+TRANSIENT = (smtplib.SMTPException, OSError)
+
+
+def _retry_later(task, error):
+    countdown = settings.EMAIL_RETRY_BASE_SECONDS * 2**task.request.retries
+    raise task.retry(exc=error, countdown=countdown, max_retries=settings.EMAIL_MAX_RETRIES)
+
+
+@shared_task(bind=True)
+def send_complaint_email(self, complaint_id: int, which: str) -> None:
+    """Email the customer about their complaint (acknowledgement or resolution), once."""
+    try:
+        complaints.complaint_send_email(complaint_id, which)
+    except TRANSIENT as error:
+        _retry_later(self, error)
+
+
+@shared_task
+def plan_reminders() -> int:
+    """Create the reminders that fell due (every 15 minutes on beat)."""
+    return reminders.plan_reminders()
+
+
+@shared_task
+def send_digests() -> int:
+    """Queue today's digests for everyone with something due (every few minutes on beat)."""
+    digest_ids = digests.schedule_digests()
+    transaction.on_commit(lambda: [send_digest.delay(pk) for pk in digest_ids])
+    return len(digest_ids)
+
+
+@shared_task(bind=True)
+def send_digest(self, digest_id: int) -> None:
+    """Send one person's digest; after the last retry it is marked failed with the error."""
+    try:
+        digests.digest_send(digest_id)
+    except TRANSIENT as error:
+        if self.request.retries >= settings.EMAIL_MAX_RETRIES:
+            digests.digest_failed(digest_id, error)
+            return
+        _retry_later(self, error)
+
+
+@shared_task(bind=True)
+def send_escalation(self, reminder_id: int) -> None:
+    """Email the managers about a breached complaint target."""
+    try:
+        digests.escalation_send(reminder_id)
+    except TRANSIENT as error:
+        if self.request.retries < settings.EMAIL_MAX_RETRIES:
+            _retry_later(self, error)

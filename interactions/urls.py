@@ -1,0 +1,38 @@
+from django.urls import path
+
+from . import complaint_views, reminder_views, views
+
+app_name = "interactions"
+
+urlpatterns = [
+    # Interactions and follow-ups (interactions/views.py)
+    path("customers/<int:customer_pk>/log/", views.interaction_log, name="log"),
+    path("interactions/<int:pk>/edit/", views.interaction_edit, name="interaction-edit"),
+    path("follow-ups/", views.follow_up_list, name="follow-ups"),
+    path(
+        "customers/<int:customer_pk>/follow-ups/new/",
+        views.follow_up_create,
+        name="follow-up-new",
+    ),
+    path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow-up-done"),
+    path("follow-ups/<int:pk>/snooze/", views.follow_up_snooze, name="follow-up-snooze"),
+    # Complaint cases (interactions/complaint_views.py)
+    path("complaints/", complaint_views.complaint_list, name="complaints"),
+    path("complaints/<int:pk>/", complaint_views.complaint_detail, name="complaint"),
+    path(
+        "customers/<int:customer_pk>/complaints/new/",
+        complaint_views.complaint_create,
+        name="complaint-new",
+    ),
+    path(
+        "complaints/<int:pk>/transition/",
+        complaint_views.complaint_transition,
+        name="complaint-transition",
+    ),
+    path("complaints/<int:pk>/update/", complaint_views.complaint_update, name="complaint-update"),
+    # Reminders (interactions/reminder_views.py)
+    path("reminders/", reminder_views.reminder_list, name="reminders"),
+    path("reminders/<int:pk>/done/", reminder_views.reminder_done, name="reminder-done"),
+    path("reminders/<int:pk>/snooze/", reminder_views.reminder_snooze, name="reminder-snooze"),
+    path("reminders/<int:pk>/dismiss/", reminder_views.reminder_dismiss, name="reminder-dismiss"),
+]

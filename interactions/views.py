@@ -1,0 +1,296 @@
+"""Logging and correcting interactions, the profile's timeline, and working follow-ups."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from crm.roles import can_edit_interaction, can_work_follow_up, is_manager
+from customers.forms import assignable_users
+from customers.models import Customer
+
+from . import services
+from .filters import FollowUpFilter, TimelineFilterForm
+from .forms import FollowUpForm, InteractionForm, SnoozeForm
+from .models import FollowUp, Interaction
+from .timeline import INTERACTION, timeline_page
+
+FOLLOW_UP_PAGE_SIZE = 25
+MINE, OVERDUE, TEAM, DONE = "mine", "overdue", "team", "done"
+FOLLOW_UP_TABS = (MINE, OVERDUE, TEAM, DONE)
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal beside the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _profile_url(customer_id: int, anchor: str) -> str:
+    return Customer(pk=customer_id).get_absolute_url() + anchor
+
+
+def get_interaction_for_edit(request, pk) -> Interaction:
+    """The interaction, if this user may correct it: 404 when unknown, 403 when not theirs or
+    past the edit window."""
+    interaction = get_object_or_404(Interaction.objects.select_related("customer"), pk=pk)
+    if not can_edit_interaction(request.user, interaction):
+        raise PermissionDenied(
+            _("Only the author, within a day of logging it, or a manager can edit this.")
+        )
+    return interaction
+
+
+def get_follow_up_to_work(request, pk) -> FollowUp:
+    follow_up = get_object_or_404(FollowUp.objects.select_related("customer"), pk=pk)
+    if not can_work_follow_up(request.user, follow_up):
+        raise PermissionDenied(
+            _("Only the assignee, whoever created it, or a manager can change this follow-up.")
+        )
+    return follow_up
+
+
+# The profile ----------------------------------------------------------------------------------
+
+
+def profile_context(request, customer: Customer) -> dict:
+    """What the profile shows from this app: the timeline page with its filters, the logging
+    form, and the open follow-ups with their add form. A fixed number of queries."""
+    people = list(assignable_users())
+    filter_form = TimelineFilterForm(request.GET or None, people=people)
+    page = timeline_page(customer.pk, filter_form.to_filter(), request.GET.get("page"))
+    now = timezone.now()
+    for entry in page.object_list:
+        if entry.type == INTERACTION:
+            entry.can_edit = can_edit_interaction(request.user, entry.object, now)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("follow_up_for", None)
+
+    open_follow_ups = list(customer.follow_ups.open().select_related("assignee"))
+    for follow_up in open_follow_ups:
+        follow_up.can_work = can_work_follow_up(request.user, follow_up)
+    follow_up_for = request.GET.get("follow_up_for", "")
+    follow_up_for = follow_up_for if follow_up_for.isdigit() else ""
+    return {
+        "timeline": page,
+        "timeline_filter": filter_form,
+        "timeline_query": query.urlencode(),
+        "log_form": InteractionForm(with_follow_up=True),
+        "open_follow_ups": open_follow_ups,
+        "follow_up_form": FollowUpForm(
+            customer=customer,
+            user=request.user,
+            people=people,
+            initial={"interaction": follow_up_for},
+        ),
+        "follow_up_for": follow_up_for,
+        "snooze_choices": SnoozeForm.base_fields["snooze"].choices,
+        "today": timezone.localdate(),
+    }
+
+
+# Interactions ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def interaction_log(request, customer_pk):
+    customer = get_object_or_404(Customer, pk=customer_pk)
+    form = InteractionForm(request.POST if request.method == "POST" else None, with_follow_up=True)
+    if form.is_bound and form.is_valid():
+        try:
+            with transaction.atomic():
+                interaction = services.interaction_log(
+                    customer=customer, author=request.user, **form.interaction_fields()
+                )
+                follow_up = form.follow_up_fields()
+                if follow_up:
+                    services.followup_create(
+                        customer=customer,
+                        assignee=request.user,
+                        created_by=request.user,
+                        interaction=interaction,
+                        **follow_up,
+                    )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            message = _("Logged: %(summary)s.") % {"summary": interaction.summary}
+            if interaction.is_customer_facing and customer.next_checkin_due:
+                message += " " + _("Next check-in due %(date)s.") % {
+                    "date": date_format(customer.next_checkin_due, "j F Y")
+                }
+            if follow_up:
+                message += " " + _("Follow-up due %(date)s added for you.") % {
+                    "date": date_format(follow_up["due_on"], "j F Y")
+                }
+            messages.success(request, message)
+            return redirect(_safe_next(request) or _profile_url(customer.pk, "#timeline"))
+    return render(
+        request,
+        "interactions/interaction_form.html",
+        {"form": form, "customer": customer, "interaction": None, "next": _safe_next(request)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def interaction_edit(request, pk):
+    interaction = get_interaction_for_edit(request, pk)
+    customer = interaction.customer
+    form = InteractionForm(request.POST if request.method == "POST" else None, instance=interaction)
+    if form.is_bound and form.is_valid():
+        try:
+            services.interaction_update(interaction, **form.interaction_fields())
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your changes to the interaction were saved."))
+            return redirect(_safe_next(request) or interaction.get_absolute_url())
+    return render(
+        request,
+        "interactions/interaction_form.html",
+        {
+            "form": form,
+            "customer": customer,
+            "interaction": interaction,
+            "next": _safe_next(request),
+        },
+    )
+
+
+# Follow-ups -----------------------------------------------------------------------------------
+
+
+@require_POST
+def follow_up_create(request, customer_pk):
+    customer = get_object_or_404(Customer, pk=customer_pk)
+    form = FollowUpForm(request.POST, customer=customer, user=request.user)
+    if form.is_valid():
+        try:
+            follow_up = services.followup_create(
+                customer=customer, created_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Follow-up added: %(summary)s, due %(date)s.")
+                % {"summary": follow_up.summary, "date": date_format(follow_up.due_on, "j F Y")},
+            )
+            return redirect(_safe_next(request) or _profile_url(customer.pk, "#follow-ups"))
+    return render(
+        request,
+        "interactions/follow_up_form.html",
+        {"form": form, "customer": customer, "next": _safe_next(request)},
+    )
+
+
+@require_POST
+def follow_up_done(request, pk):
+    follow_up = get_follow_up_to_work(request, pk)
+    if services.followup_done(follow_up):
+        if follow_up.done_on_time:
+            messages.success(request, _("Done on time: %(summary)s.") % {"summary": follow_up})
+        else:
+            messages.warning(
+                request,
+                _("Done, but after the due date: %(summary)s.") % {"summary": follow_up},
+            )
+    else:
+        messages.info(request, _("That follow-up was already done."))
+    return redirect(_safe_next(request) or _profile_url(follow_up.customer_id, "#follow-ups"))
+
+
+@require_POST
+def follow_up_snooze(request, pk):
+    follow_up = get_follow_up_to_work(request, pk)
+    form = SnoozeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.followup_snooze(follow_up, until=form.cleaned_data["until"])
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Snoozed until %(date)s: %(summary)s.")
+                % {"date": date_format(follow_up.snoozed_until, "l j F"), "summary": follow_up},
+            )
+            return redirect(
+                _safe_next(request) or _profile_url(follow_up.customer_id, "#follow-ups")
+            )
+    return render(
+        request,
+        "interactions/follow_up_snooze.html",
+        {"form": form, "follow_up": follow_up, "next": _safe_next(request)},
+    )
+
+
+@require_http_methods(["GET"])
+def follow_up_list(request):
+    """Follow-ups by tab: mine (open), overdue (mine), done (mine), and for managers the team's
+    open ones. Staff asking for the team tab get a 403."""
+    user = request.user
+    manager = is_manager(user)
+    tab = request.GET.get("tab") or MINE
+    if tab not in FOLLOW_UP_TABS:
+        tab = MINE
+    if tab == TEAM and not manager:
+        raise PermissionDenied(_("Only managers can see the whole team's follow-ups."))
+    today = timezone.localdate()
+    follow_ups = FollowUp.objects.select_related("customer", "assignee")
+    if tab == MINE:
+        follow_ups = follow_ups.open().assigned_to(user).order_by("due_on", "id")
+    elif tab == OVERDUE:
+        follow_ups = follow_ups.overdue(today).assigned_to(user).order_by("due_on", "id")
+    elif tab == TEAM:
+        follow_ups = follow_ups.open().order_by("due_on", "id")
+    else:
+        follow_ups = follow_ups.filter(done_at__isnull=False).assigned_to(user)
+        follow_ups = follow_ups.order_by("-done_at", "-id")
+    follow_up_filter = FollowUpFilter(
+        request.GET or None,
+        queryset=follow_ups,
+        people=list(assignable_users()) if tab == TEAM else (),
+        team=tab == TEAM,
+    )
+    page = Paginator(follow_up_filter.qs, FOLLOW_UP_PAGE_SIZE).get_page(request.GET.get("page"))
+    for follow_up in page.object_list:
+        follow_up.can_work = can_work_follow_up(user, follow_up)
+    query = request.GET.copy()
+    query.pop("page", None)
+    tabs = [(MINE, _("Mine")), (OVERDUE, _("Overdue")), (DONE, _("Done"))]
+    if manager:
+        tabs.insert(2, (TEAM, _("Team")))
+    return render(
+        request,
+        "interactions/follow_up_list.html",
+        {
+            "tab": tab,
+            "tabs": tabs,
+            "filter": follow_up_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "today": today,
+            "snooze_choices": SnoozeForm.base_fields["snooze"].choices,
+        },
+    )
