@@ -122,6 +122,7 @@ def main() -> None:
 
     def clean_up() -> None:
         Customer.objects.filter(unmet_wants__endswith=f"[bench {token}]").delete()
+        Customer.history.filter(unmet_wants__endswith=f"[bench {token}]").delete()
         CustomerImport.objects.filter(filename="bench.csv").delete()
         Tag.objects.exclude(pk__in=tags_before).filter(customers__isnull=True).delete()
 

@@ -222,6 +222,8 @@ INTERACTION_EDIT_WINDOW_HOURS = 24
 # The digest goes out once a day from this local hour on (TIME_ZONE). The embedded default
 # sends as soon as anything is due, so `make run` shows a digest within minutes.
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=0 if DEBUG else 8)
+# A check-in counts as on time on the dashboard when done within this many days of falling due.
+CHECKIN_GRACE_DAYS = env.int("CHECKIN_GRACE_DAYS", default=3)
 # Plan key-date reminders (birthdays, anniversaries) this many days ahead.
 KEY_DATE_LOOKAHEAD_DAYS = env.int("KEY_DATE_LOOKAHEAD_DAYS", default=7)
 # Remind the assignee when a complaint target is this close.

@@ -63,7 +63,7 @@ def customer_import_preview(request, pk):
     preview = None
     if request.method == "POST":
         try:
-            result = imports.import_customers(customer_import)
+            result = imports.import_customers(customer_import, user=request.user)
         except imports.AlreadyImported:
             messages.info(request, _("This file was imported already; nothing was imported again."))
             return redirect("customers:list")

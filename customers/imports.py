@@ -581,9 +581,14 @@ def _update_customers(customers: list[Customer], fields: list[str]) -> None:
 
 
 class _Writer:
-    """Collects one chunk's creates and updates, then writes them with a few bulk queries."""
+    """Collects one chunk's creates and updates, then writes them with a few bulk queries.
 
-    def __init__(self):
+    Bulk writes send no signals, so the audit trail's records are written here too.
+    """
+
+    def __init__(self, *, user, reason: str):
+        self.user = user
+        self.reason = reason[:100]  # the audit trail's column is 100 characters
         self.creates: list[tuple[Customer, list[str] | None]] = []
         self.updates: list[Customer] = []
         self.update_fields: set[str] = set()
@@ -607,13 +612,21 @@ class _Writer:
 
     def flush(self) -> None:
         Through = Customer.tags.through
+        now = timezone.now()
+        history = {"default_user": self.user, "default_change_reason": self.reason}
         if self.creates:
-            Customer.objects.bulk_create([c for c, _tags in self.creates], batch_size=BATCH_SIZE)
+            created = [customer for customer, _tags in self.creates]
+            Customer.objects.bulk_create(created, batch_size=BATCH_SIZE)
+            Customer.history.bulk_history_create(
+                created, batch_size=BATCH_SIZE, default_date=now, **history
+            )
         if self.updates:
-            now = timezone.now()
             for customer in self.updates:
                 customer.updated_at = now
             _update_customers(self.updates, [*sorted(self.update_fields), "updated_at"])
+            Customer.history.bulk_history_create(
+                self.updates, batch_size=BATCH_SIZE, update=True, default_date=now, **history
+            )
         if self.retag:
             Through.objects.filter(customer_id__in=[c.pk for c, _tags in self.retag]).delete()
         tagged = [(c, tags) for c, tags in self.creates if tags] + self.retag
@@ -693,8 +706,8 @@ def import_upload_create(
     )
 
 
-def import_customers(customer_import: CustomerImport) -> ImportResult:
-    """Import every row of an upload in one transaction, exactly once.
+def import_customers(customer_import: CustomerImport, *, user=None) -> ImportResult:
+    """Import every row of an upload in one transaction, exactly once, as ``user``.
 
     Raises AlreadyImported if it was imported before, ImportInvalid if a row is wrong (for
     example an owner deactivated since the preview); either way nothing is written.
@@ -707,7 +720,11 @@ def import_customers(customer_import: CustomerImport) -> ImportResult:
         ).update(imported_at=now)
         if not claimed:
             raise AlreadyImported
-        preview = _run(customer_import.text, customer_import.duplicates, writer=_Writer())
+        writer = _Writer(
+            user=user or customer_import.created_by,
+            reason=_("Imported from %(file)s") % {"file": customer_import.filename},
+        )
+        preview = _run(customer_import.text, customer_import.duplicates, writer=writer)
         if preview.errors:
             raise ImportInvalid(preview)
         result = ImportResult(

@@ -188,11 +188,13 @@ class Customer(models.Model):
 
 
 class CustomerImport(models.Model):
-    """An uploaded CSV waiting for a manager to confirm it, and afterwards the record of its import."""
+    """An uploaded CSV waiting for a manager to confirm it; afterwards, the record of its import."""
 
     class Duplicates(models.TextChoices):
         SKIP = "skip", _("Skip them: keep the existing customer as it is")
-        UPDATE = "update", _("Update them: apply the row's filled-in cells to the existing customer")
+        UPDATE = "update", _(
+            "Update them: apply the row's filled-in cells to the existing customer"
+        )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

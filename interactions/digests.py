@@ -21,6 +21,7 @@ from crm.emails import send_templated_email
 from crm.roles import MANAGER_GROUP
 
 from .models import Complaint, Digest, Reminder
+from .reminders import target_breached
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,11 @@ def _visible_on(day):
     )
 
 
+# Not yet in a digest that went out: new ones, those back from a snooze, and those whose email
+# failed. Any of them is reason to send today's digest, and sending it marks them sent.
+UNANNOUNCED = (Reminder.State.PENDING, Reminder.State.SNOOZED, Reminder.State.FAILED)
+
+
 def schedule_digests(now: datetime.datetime | None = None) -> list[int]:
     """Create today's Digest row for everyone with something due; return the unsent ones' ids."""
     now = now or timezone.now()
@@ -45,8 +51,9 @@ def schedule_digests(now: datetime.datetime | None = None) -> list[int]:
     if day is None:
         return []
     recipients = (
-        Reminder.objects.filter(_visible_on(day), state=Reminder.State.PENDING)
+        Reminder.objects.filter(_visible_on(day), state__in=UNANNOUNCED)
         .exclude(recipient__digests__day=day)
+        .order_by()  # the model's ordering would make DISTINCT keep one row per reminder
         .values_list("recipient_id", flat=True)
         .distinct()
     )
@@ -73,13 +80,15 @@ def digest_send(digest_id: int) -> bool:
     )
     if not claimed:
         return False
-    digest = Digest.objects.select_related("recipient").get(pk=digest_id)
-    items = _items(digest)
-    if not items or not digest.recipient.email:
-        # Nothing due any more (done since it was scheduled), or nowhere to send it.
-        Digest.objects.filter(pk=digest_id).update(state=Digest.State.SENT, item_count=0)
-        return False
+    # Everything up to the send releases the claim if it fails, or the digest would stay
+    # "sending" and never go out; once the email is sent, nothing may release it.
     try:
+        digest = Digest.objects.select_related("recipient").get(pk=digest_id)
+        items = _items(digest)
+        if not items or not digest.recipient.email:
+            # Nothing due any more (done since it was scheduled), or nowhere to send it.
+            Digest.objects.filter(pk=digest_id).update(state=Digest.State.SENT, item_count=0)
+            return False
         send_templated_email(
             "digest",
             to=[digest.recipient.email],
@@ -102,8 +111,8 @@ def digest_send(digest_id: int) -> bool:
         Digest.objects.filter(pk=digest_id).update(
             state=Digest.State.SENT, sent_at=now, item_count=len(items), last_error=""
         )
-        Reminder.objects.filter(pk__in=[r.pk for r in items], state=Reminder.State.PENDING).update(
-            state=Reminder.State.SENT, sent_at=now, attempts=F("attempts") + 1
+        Reminder.objects.filter(pk__in=[r.pk for r in items], state__in=UNANNOUNCED).update(
+            state=Reminder.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
         )
     return True
 
@@ -113,19 +122,28 @@ def digest_failed(digest_id: int, error: BaseException) -> None:
     message = _describe(error)
     digest = Digest.objects.get(pk=digest_id)
     with transaction.atomic():
-        Digest.objects.filter(pk=digest_id).exclude(state=Digest.State.SENT).update(
-            state=Digest.State.FAILED, last_error=message
+        failed = (
+            Digest.objects.filter(pk=digest_id)
+            .exclude(state=Digest.State.SENT)
+            .update(state=Digest.State.FAILED, last_error=message)
         )
+        if not failed:
+            return  # a duplicate task sent it after all; what it carried is marked sent
         Reminder.objects.filter(
-            _visible_on(digest.day), recipient_id=digest.recipient_id, state=Reminder.State.PENDING
+            _visible_on(digest.day), recipient_id=digest.recipient_id, state__in=UNANNOUNCED
         ).update(state=Reminder.State.FAILED, last_error=message, attempts=F("attempts") + 1)
     logger.error("Digest %s failed for good: %s", digest_id, message)
 
 
 def escalation_send(reminder_id: int) -> bool:
     """Tell the managers a complaint target was breached, once per breach."""
-    claimed = Reminder.objects.filter(pk=reminder_id, escalated_at__isnull=True).update(
-        escalated_at=timezone.now()
+    now = timezone.now()
+    # The breach is re-checked in the claim: by the time a queued or retried task runs, the
+    # case may have been answered or resolved, and then there is nothing to escalate.
+    claimed = (
+        Reminder.objects.filter(pk=reminder_id, escalated_at__isnull=True)
+        .filter(target_breached(now))
+        .update(escalated_at=now)
     )
     if not claimed:
         return False

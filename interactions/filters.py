@@ -77,8 +77,8 @@ class FollowUpFilter(django_filters.FilterSet):
     """Narrowing within a tab of /follow-ups/: promises only; on the managers' team tab also
     the assignee and overdue only."""
 
-    assignee = django_filters.TypedChoiceFilter(
-        label=_("Assignee"), coerce=int, empty_label=_("Anyone"), field_name="assignee_id"
+    assignee = django_filters.ChoiceFilter(
+        label=_("Assignee"), empty_label=_("Anyone"), field_name="assignee_id"
     )
     promised = django_filters.BooleanFilter(
         label=_("Promises to customers only"), method="filter_promised", widget=forms.CheckboxInput

@@ -85,7 +85,13 @@ class Interaction(models.Model):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline"),
-            models.Index(fields=["occurred_at", "kind"], name="interaction_when_kind"),
+            # Covers the dashboard's weekly counts by kind and outcome (index-only scans).
+            models.Index(fields=["occurred_at", "kind", "outcome"], name="interaction_week_mix"),
+            models.Index(
+                fields=["occurred_at"],
+                name="interaction_fell_short",
+                condition=Q(outcome="fell_short"),
+            ),
             models.Index(fields=["author", "occurred_at"], name="interaction_author_when"),
         ]
         constraints = [

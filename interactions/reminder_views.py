@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm.redirects import redirect_to_next
-from crm.roles import is_manager
+from crm.roles import is_manager, manager_required
 
 from . import reminders
 from .models import Reminder
@@ -66,6 +66,7 @@ def reminder_list(request):
             "reminders": reminders.reminders_for(request.user, today),
             "failed": failed,
             "snooze_form": ReminderSnoozeForm(),
+            "section": "reminders",
         },
     )
 
@@ -115,3 +116,11 @@ def reminder_dismiss(request, pk):
     except ValidationError as error:
         return _refuse(request, error)
     return _finish(request, reminder, _("Dismissed."))
+
+
+@require_POST
+@manager_required
+def reminder_retry(request, pk):
+    reminder = get_object_or_404(Reminder, pk=pk)
+    reminders.reminder_retry(reminder)
+    return _finish(request, reminder, _("Sending it again."))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 
-from .models import Complaint, FollowUp, Interaction, Reminder
+from .models import Complaint, Digest, FollowUp, Interaction, Reminder
 from .services import followup_done, interaction_log
 
 logger = logging.getLogger(__name__)
@@ -175,20 +175,23 @@ def plan_reminders(now: datetime.datetime | None = None) -> int:
     with transaction.atomic():
         close_stale_reminders(now)
         Reminder.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=2000)
-        breached = [r.pk for r in _newly_breached(now)]
-        transaction.on_commit(lambda: _enqueue_escalations(breached))
+        breached = list(
+            Reminder.objects.filter(target_breached(now), escalated_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        # robust: the rows are committed; if the broker is down the next run enqueues them.
+        transaction.on_commit(lambda: _enqueue_escalations(breached), robust=True)
     return len(reminders)
 
 
-def _newly_breached(now):
-    """Complaint-target reminders whose target has passed and whose managers were not told."""
+def target_breached(now: datetime.datetime) -> Q:
+    """Complaint-target reminders whose case is still open and past that target at ``now``."""
     cases = Complaint.objects.open().filter(pk=OuterRef("object_id"))
     unanswered = cases.filter(first_response_at__isnull=True, respond_by__lt=now)
     overdue = cases.filter(resolve_by__lt=now)
-    return (
-        Reminder.objects.filter(kind=Reminder.Kind.COMPLAINT_TARGET, escalated_at__isnull=True)
-        .filter((Q(detail=RESPOND) & Exists(unanswered)) | (Q(detail=RESOLVE) & Exists(overdue)))
-        .only("pk")
+    return Q(kind=Reminder.Kind.COMPLAINT_TARGET) & (
+        (Q(detail=RESPOND) & Exists(unanswered)) | (Q(detail=RESOLVE) & Exists(overdue))
     )
 
 
@@ -253,3 +256,21 @@ def reminder_dismiss(reminder: Reminder, *, reason: str) -> Reminder:
     reminder.state, reminder.dismissed_reason = Reminder.State.DISMISSED, reason[:200]
     reminder.save(update_fields=["state", "dismissed_reason"])
     return reminder
+
+
+@transaction.atomic
+def reminder_retry(reminder: Reminder) -> None:
+    """Send a failed reminder again: it goes back in its recipient's digest for today."""
+    # Both modules import this one.
+    from .digests import digest_day
+    from .tasks import send_digest
+
+    if reminder.state != Reminder.State.FAILED:
+        return
+    Reminder.objects.filter(pk=reminder.pk).update(state=Reminder.State.PENDING, last_error="")
+    day = digest_day(timezone.now()) or timezone.localdate()
+    digest, _created = Digest.objects.get_or_create(recipient_id=reminder.recipient_id, day=day)
+    Digest.objects.filter(pk=digest.pk).exclude(state=Digest.State.SENDING).update(
+        state=Digest.State.PENDING
+    )
+    transaction.on_commit(lambda: send_digest.delay(digest.pk))

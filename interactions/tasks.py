@@ -1,5 +1,6 @@
 """Celery tasks: thin wrappers that take ids and call a service. Each is also a command."""
 
+import logging
 import smtplib
 
 from celery import shared_task
@@ -7,6 +8,8 @@ from django.conf import settings
 from django.db import transaction
 
 from . import complaints, digests, reminders
+
+logger = logging.getLogger(__name__)
 
 # Worth retrying: the SMTP server said "try later", or could not be reached at all.
 TRANSIENT = (smtplib.SMTPException, OSError)
@@ -23,6 +26,10 @@ def send_complaint_email(self, complaint_id: int, which: str) -> None:
     try:
         complaints.complaint_send_email(complaint_id, which)
     except TRANSIENT as error:
+        if self.request.retries >= settings.EMAIL_MAX_RETRIES:
+            # Out of retries: say so on the case, where whoever works it will see it.
+            complaints.complaint_email_failed(complaint_id, which, error)
+            return
         _retry_later(self, error)
 
 
@@ -60,3 +67,6 @@ def send_escalation(self, reminder_id: int) -> None:
     except TRANSIENT as error:
         if self.request.retries < settings.EMAIL_MAX_RETRIES:
             _retry_later(self, error)
+        # The claim was released with the error on the reminder: the next planning run
+        # enqueues it again, so a long SMTP outage delays the escalation but does not lose it.
+        logger.error("Escalation for reminder %s not sent, will be retried: %s", reminder_id, error)

@@ -35,4 +35,5 @@ urlpatterns = [
     path("reminders/<int:pk>/done/", reminder_views.reminder_done, name="reminder-done"),
     path("reminders/<int:pk>/snooze/", reminder_views.reminder_snooze, name="reminder-snooze"),
     path("reminders/<int:pk>/dismiss/", reminder_views.reminder_dismiss, name="reminder-dismiss"),
+    path("reminders/<int:pk>/retry/", reminder_views.reminder_retry, name="reminder-retry"),
 ]

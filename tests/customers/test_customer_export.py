@@ -139,6 +139,7 @@ def test_export_then_import_in_update_mode_changes_nothing(manager_client, staff
         customer.save()
     before = list(Customer.objects.order_by("pk").values())
     links_before = list(Customer.tags.through.objects.order_by("pk").values())
+    history_before = Customer.history.count()
 
     _, body = export(manager_client)
     response = manager_client.post(
@@ -155,6 +156,7 @@ def test_export_then_import_in_update_mode_changes_nothing(manager_client, staff
     assert imports.import_customers(customer_import) == imports.ImportResult(0, 0, 4)
     assert list(Customer.objects.order_by("pk").values()) == before
     assert list(Customer.tags.through.objects.order_by("pk").values()) == links_before
+    assert Customer.history.count() == history_before
 
 
 def test_export_reads_customers_in_a_constant_number_of_queries(

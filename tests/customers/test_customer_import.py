@@ -109,6 +109,10 @@ def test_clean_file_imports_every_row_with_its_fields_tags_owner_and_checkin_dat
     # "vip" found the existing "VIP" tag; "Weekly" was created.
     assert sorted(tag.name for tag in ada.tags.all()) == ["VIP", "Weekly"]
     assert Tag.objects.count() == 2
+    (record,) = ada.history.all()
+    assert (record.history_type, record.history_user) == ("+", manager_user)
+    assert record.history_change_reason == "Imported from customers.csv"
+    assert (record.name, record.status) == ("Ada Lovelace", "at_risk")
 
     brian = Customer.objects.get(name="Brian Bare")
     assert brian.email == ""
@@ -368,7 +372,7 @@ def test_skip_mode_leaves_existing_customers_as_they_are_and_names_them(manager_
 
 
 def test_update_mode_applies_the_rows_filled_in_cells_to_the_existing_customer(
-    manager_client, staff_user
+    manager_client, manager_user, staff_user
 ):
     old_tag, kept_tag = TagFactory(name="old"), TagFactory(name="kept")
     existing = CustomerFactory(
@@ -417,6 +421,10 @@ def test_update_mode_applies_the_rows_filled_in_cells_to_the_existing_customer(
     assert sorted(t.name for t in existing.tags.all()) == ["fresh", "kept"]
     assert Customer.objects.filter(pk=untouched.pk).values().get() == untouched_before
     assert Customer.objects.count() == 3
+    record = existing.history.latest()
+    assert (record.history_type, record.history_user) == ("~", manager_user)
+    assert (record.name, record.owner_id, record.status) == ("New Name", staff_user.pk, "lost")
+    assert untouched.history.count() == 1  # its creation only
 
 
 def test_second_row_with_the_same_email_in_the_file_is_an_error_in_both_modes(db):
@@ -446,6 +454,16 @@ def test_duplicates_are_found_across_chunks(db, monkeypatch):
 
 
 # Once means once ----------------------------------------------------------------------------
+
+
+def test_a_long_file_name_still_fits_the_audit_trail(db, manager_user):
+    customer_import = imports.import_upload_create(
+        created_by=manager_user, filename="x" * 250 + ".csv", text="name\nAda\n", duplicates="skip"
+    )
+    imports.import_customers(customer_import)
+    record = Customer.objects.get().history.get()
+    assert record.history_change_reason == "Imported from " + "x" * 86
+    assert record.history_user == manager_user
 
 
 def test_confirming_twice_imports_once(manager_client):

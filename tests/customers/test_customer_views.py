@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from customers.models import Customer
 from tests.factories import CustomerFactory, TagFactory, UserFactory
+from tests.interactions.factories import ComplaintEventFactory, ComplaintFactory
+from tests.interactions.factories_timeline import FollowUpFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -132,9 +134,28 @@ def test_other_staff_can_read_but_not_edit(other_staff_client, owned):
 def test_profile_query_count_is_constant(staff_client, staff_user, django_assert_num_queries, count):
     tags = [TagFactory() for _ in range(3)]
     customers = CustomerFactory.create_batch(count, owner=staff_user, tags=tags)
-    # session, user, customer + owner, its tags, the manager check
-    with django_assert_num_queries(5):
-        staff_client.get(f"/customers/{customers[-1].pk}/")
+    customer = customers[-1]
+    now = timezone.now()
+    for n in range(count):
+        InteractionFactory(
+            customer=customer, occurred_at=now - datetime.timedelta(hours=n + 1), kind="call"
+        )
+    for _ in range(count // 20 + 1):
+        complaint = ComplaintFactory(customer=customer, assignee=staff_user)
+        ComplaintEventFactory(complaint=complaint, actor=staff_user)
+    FollowUpFactory.create_batch(count // 10 + 1, customer=customer, assignee=staff_user)
+
+    # session, user, customer + owner, its tags, the manager check, the people for the timeline
+    # filter and the follow-up form; timeline: count, one page of (type, id, time), then its
+    # interactions + authors, complaint events + actors + cases, follow-ups + assignees;
+    # open follow-ups + assignees; complaints + assignees
+    with django_assert_num_queries(13):
+        response = staff_client.get(f"/customers/{customer.pk}/")
+
+    types = {entry.type for entry in response.context["timeline"].object_list}
+    assert types == {"interaction", "complaint_event", "follow_up"}
+    assert response.context["open_follow_ups"]
+    assert response.context["complaints"]
 
 
 # Edit -----------------------------------------------------------------------------------------

@@ -173,7 +173,10 @@ def test_targets_follow_the_severity(severity, respond_hours, resolve_hours):
     assert resolve_by == T0 + datetime.timedelta(hours=resolve_hours)
 
     complaint = complaint_open(
-        customer=CustomerFactory(), summary="Late delivery", severity=severity, opened_by=UserFactory()
+        customer=CustomerFactory(),
+        summary="Late delivery",
+        severity=severity,
+        opened_by=UserFactory(),
     )
     assert complaint.respond_by - complaint.opened_at == datetime.timedelta(hours=respond_hours)
     assert complaint.resolve_by - complaint.opened_at == datetime.timedelta(hours=resolve_hours)
@@ -313,7 +316,10 @@ def test_an_interaction_of_another_customer_is_refused():
 def test_an_unknown_severity_is_refused_before_anything_is_written():
     with pytest.raises(ValidationError) as raised:
         complaint_open(
-            customer=CustomerFactory(), summary="Hmm", severity="apocalyptic", opened_by=UserFactory()
+            customer=CustomerFactory(),
+            summary="Hmm",
+            severity="apocalyptic",
+            opened_by=UserFactory(),
         )
 
     assert "severity" in raised.value.message_dict
@@ -331,7 +337,10 @@ def test_emails_are_enqueued_only_once_the_transaction_commits(
 
     with django_capture_on_commit_callbacks() as callbacks:
         complaint = complaint_open(
-            customer=CustomerFactory(), summary="Cracked", severity="normal", opened_by=UserFactory()
+            customer=CustomerFactory(),
+            summary="Cracked",
+            severity="normal",
+            opened_by=UserFactory(),
         )
     assert sent == []
     for callback in callbacks:

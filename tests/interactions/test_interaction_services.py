@@ -33,9 +33,7 @@ def _log(customer, author, **fields):
 # The keep-in-touch clock ------------------------------------------------------------------------
 
 
-def test_logging_a_check_in_restarts_the_clock_from_the_customers_cadence(
-    established, staff_user
-):
+def test_logging_a_check_in_restarts_the_clock_from_the_customers_cadence(established, staff_user):
     now = timezone.now()
 
     _log(established, staff_user, kind=Interaction.Kind.CHECK_IN, occurred_at=now)

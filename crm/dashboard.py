@@ -1,0 +1,286 @@
+"""The figures of the manager dashboard, each from one aggregate query.
+
+Every function takes the period and "now" explicitly so tests can pin them against values
+worked out by hand; none runs a query per row.
+"""
+
+import datetime
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models.functions import TruncDate, TruncWeek
+from django.utils import timezone
+
+from customers.forms import assignable_users
+from customers.models import Customer
+from interactions.models import Complaint, FollowUp, Interaction, Reminder
+
+PERIODS = (30, 90, 365)
+AT_RISK_LIMIT = 20
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass
+class StaffRow:
+    user: object
+    checkins_due: int = 0
+    checkins_overdue: int = 0
+    checkins_on_time: int = 0
+    checkins_counted: int = 0
+    promises_kept_count: int = 0
+    promises_count: int = 0
+    open_complaints: int = 0
+
+    @property
+    def adherence(self) -> float | None:
+        return _share(self.checkins_on_time, self.checkins_counted)
+
+    @property
+    def promises_kept(self) -> float | None:
+        return _share(self.promises_kept_count, self.promises_count)
+
+
+def team_totals(rows: list[StaffRow]) -> StaffRow:
+    """The whole team as one row: counts added up, shares computed from the sums."""
+    team = StaffRow(user=None)
+    for row in rows:
+        for name in (
+            "checkins_due",
+            "checkins_overdue",
+            "checkins_on_time",
+            "checkins_counted",
+            "promises_kept_count",
+            "promises_count",
+            "open_complaints",
+        ):
+            setattr(team, name, getattr(team, name) + getattr(row, name))
+    return team
+
+
+def staff_rows(today: datetime.date, start: datetime.date, users=None) -> list[StaffRow]:
+    """Per member of staff: check-ins due and overdue, adherence, promises kept."""
+    users = list(users if users is not None else assignable_users())
+    rows = {user.pk: StaffRow(user=user) for user in users}
+    checkins = (
+        Customer.objects.live()
+        .filter(owner_id__in=rows, next_checkin_due__lte=today)
+        .values("owner_id")
+        .annotate(
+            due=Count("id", filter=Q(next_checkin_due=today)),
+            overdue=Count("id", filter=Q(next_checkin_due__lt=today)),
+        )
+    )
+    for row in checkins:
+        rows[row["owner_id"]].checkins_due = row["due"]
+        rows[row["owner_id"]].checkins_overdue = row["overdue"]
+    for user_id, (on_time, counted) in checkin_adherence(today, start, rows).items():
+        rows[user_id].checkins_on_time, rows[user_id].checkins_counted = on_time, counted
+    for user_id, (kept, counted) in promises_kept(today, start, rows).items():
+        rows[user_id].promises_kept_count, rows[user_id].promises_count = kept, counted
+    open_cases = (
+        Complaint.objects.open()
+        .filter(assignee_id__in=rows)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+    )
+    for row in open_cases:
+        rows[row["assignee_id"]].open_complaints = row["n"]
+    return list(rows.values())
+
+
+def checkin_adherence(today, start, user_ids) -> dict[int, tuple[int, int]]:
+    """Check-ins done within the grace days of falling due, of those due in the period whose
+    grace has run out or that were done: {user id: (on time, counted)}."""
+    grace = datetime.timedelta(days=settings.CHECKIN_GRACE_DAYS)
+    lateness = ExpressionWrapper(TruncDate("done_at") - F("due_on"), output_field=DurationField())
+    rows = (
+        Reminder.objects.filter(
+            kind=Reminder.Kind.CHECK_IN,
+            due_on__gte=start,
+            due_on__lte=today,
+            recipient_id__in=user_ids,
+        )
+        .annotate(lateness=lateness)
+        .values("recipient_id")
+        .annotate(
+            on_time=Count("id", filter=Q(state=Reminder.State.DONE, lateness__lte=grace)),
+            counted=Count("id", filter=Q(state=Reminder.State.DONE) | Q(due_on__lt=today - grace)),
+        )
+    )
+    return {row["recipient_id"]: (row["on_time"], row["counted"]) for row in rows}
+
+
+def promises_kept(today, start, user_ids) -> dict[int, tuple[int, int]]:
+    """Promised follow-ups due in the period and done by their due date: {user: (kept, due)}.
+    A promise still open after its due date counts as broken."""
+    rows = (
+        FollowUp.objects.promises()
+        .filter(due_on__gte=start, assignee_id__in=user_ids)
+        .filter(Q(done_at__isnull=False) | Q(due_on__lt=today))
+        .values("assignee_id")
+        .annotate(kept=Count("id", filter=Q(done_on_time=True)), counted=Count("id"))
+    )
+    return {row["assignee_id"]: (row["kept"], row["counted"]) for row in rows}
+
+
+@dataclass
+class ComplaintFigures:
+    by_severity: dict = field(default_factory=dict)  # severity -> {target status: count}
+    open_by_customer: Counter = field(default_factory=Counter)
+    weeks: list = field(default_factory=list)
+    median_response_hours: list = field(default_factory=list)
+    median_resolution_hours: list = field(default_factory=list)
+    response_within_target: float | None = None
+    resolution_within_target: float | None = None
+
+
+def _hours(delta: datetime.timedelta) -> float:
+    return round(delta.total_seconds() / 3600, 1)
+
+
+def complaint_figures(now: datetime.datetime, start: datetime.date) -> ComplaintFigures:
+    figures = ComplaintFigures()
+    statuses = [s.value for s in Complaint.TargetStatus if s != Complaint.TargetStatus.MET]
+    for severity in Complaint.Severity.values:
+        figures.by_severity[severity] = dict.fromkeys(statuses, 0)
+    for complaint in Complaint.objects.open().only(
+        "customer_id",
+        "severity",
+        "status",
+        "opened_at",
+        "respond_by",
+        "resolve_by",
+        "first_response_at",
+        "resolved_at",
+    ):
+        figures.by_severity[complaint.severity][complaint.target_status(now)] += 1
+        figures.open_by_customer[complaint.customer_id] += 1
+
+    weekly = defaultdict(lambda: ([], []))
+    responded = responded_in_time = resolved = resolved_in_time = 0
+    period = Complaint.objects.filter(opened_at__date__gte=start).values_list(
+        "opened_at", "first_response_at", "respond_by", "resolved_at", "resolve_by"
+    )
+    for opened_at, first_response_at, respond_by, resolved_at, resolve_by in period:
+        opened_on = timezone.localdate(opened_at)
+        week = opened_on - datetime.timedelta(days=opened_on.weekday())
+        if first_response_at:
+            weekly[week][0].append(_hours(first_response_at - opened_at))
+            responded += 1
+            responded_in_time += first_response_at <= respond_by
+        if resolved_at:
+            weekly[week][1].append(_hours(resolved_at - opened_at))
+            resolved += 1
+            resolved_in_time += resolved_at <= resolve_by
+    for week in sorted(weekly):
+        response, resolution = weekly[week]
+        figures.weeks.append(week)
+        figures.median_response_hours.append(statistics.median(response) if response else None)
+        figures.median_resolution_hours.append(
+            statistics.median(resolution) if resolution else None
+        )
+    figures.response_within_target = _share(responded_in_time, responded)
+    figures.resolution_within_target = _share(resolved_in_time, resolved)
+    return figures
+
+
+@dataclass
+class InteractionFigures:
+    weeks: list = field(default_factory=list)
+    by_kind: dict = field(default_factory=dict)  # kind -> [count per week]
+    quality: list = field(default_factory=list)  # % exceeded minus % fell short, per week
+    quality_overall: float | None = None
+
+
+def interaction_figures(start: datetime.date) -> InteractionFigures:
+    """Interactions per week by kind, and perceived quality per week: the share of
+    customer-facing interactions that exceeded expectations minus the share that fell short."""
+    start_at = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
+    rows = (
+        Interaction.objects.filter(occurred_at__gte=start_at)
+        .annotate(week=TruncWeek("occurred_at"))
+        .values("week", "kind", "outcome")
+        .annotate(n=Count("id"))
+    )
+    counts = defaultdict(lambda: defaultdict(int))
+    outcomes = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        week = row["week"]
+        if isinstance(week, datetime.datetime):
+            week = timezone.localdate(week)
+        counts[week][row["kind"]] += row["n"]
+        if row["kind"] in Interaction.CUSTOMER_FACING:
+            outcomes[week][row["outcome"]] += row["n"]
+    figures = InteractionFigures(weeks=sorted(counts))
+    figures.by_kind = {
+        kind: [counts[week][kind] for week in figures.weeks] for kind in Interaction.Kind.values
+    }
+    totals = defaultdict(int)
+    for week in figures.weeks:
+        week_outcomes = outcomes[week]
+        total = sum(week_outcomes.values())
+        figures.quality.append(_quality(week_outcomes, total))
+        for outcome, n in week_outcomes.items():
+            totals[outcome] += n
+    figures.quality_overall = _quality(totals, sum(totals.values()))
+    return figures
+
+
+def _quality(outcomes, total):
+    if not total:
+        return None
+    exceeded = outcomes.get(Interaction.Outcome.EXCEEDED, 0)
+    fell_short = outcomes.get(Interaction.Outcome.FELL_SHORT, 0)
+    return round(100 * (exceeded - fell_short) / total, 1)
+
+
+@dataclass
+class AtRisk:
+    customer: Customer
+    overdue_days: int
+    open_complaints: int
+    fell_short: int
+
+    @property
+    def score(self) -> float:
+        # An open complaint weighs most, a recent disappointment next, then silence.
+        return self.open_complaints * 30 + self.fell_short * 15 + min(self.overdue_days, 90) / 3
+
+
+def customers_at_risk(today, now, open_complaints_by_customer) -> list[AtRisk]:
+    """Overdue check-ins, unresolved complaints and recent "fell short" outcomes, worst first."""
+    overdue = dict(
+        Customer.objects.checkin_overdue(today)
+        .order_by("next_checkin_due", "id")
+        .values_list("id", "next_checkin_due")[: AT_RISK_LIMIT * 3]
+    )
+    fell_short = dict(
+        Interaction.objects.filter(
+            outcome=Interaction.Outcome.FELL_SHORT,
+            occurred_at__gte=now - datetime.timedelta(days=30),
+        )
+        .values("customer_id")
+        .annotate(n=Count("id"))
+        .values_list("customer_id", "n")
+    )
+    ids = set(overdue) | set(fell_short) | set(open_complaints_by_customer)
+    customers = Customer.objects.live().select_related("owner").in_bulk(ids)
+    risks = [
+        AtRisk(
+            customer=customer,
+            overdue_days=(today - customer.next_checkin_due).days
+            if customer.next_checkin_due and customer.next_checkin_due < today
+            else 0,
+            open_complaints=open_complaints_by_customer.get(pk, 0),
+            fell_short=fell_short.get(pk, 0),
+        )
+        for pk, customer in customers.items()
+    ]
+    risks.sort(key=lambda risk: (-risk.score, risk.customer.name))
+    return risks[:AT_RISK_LIMIT]

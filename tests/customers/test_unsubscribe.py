@@ -1,0 +1,116 @@
+"""The unsubscribe link in every customer email: no login, asks first, one-click POST works."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from customers.models import Customer
+from customers.unsubscribe import unsubscribe_headers, unsubscribe_token, unsubscribe_url
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def customer():
+    return CustomerFactory(name="Ada Lovelace", email="ada@example.com")
+
+
+def _path(customer):
+    return reverse("unsubscribe", args=[unsubscribe_token(customer)])
+
+
+def test_the_link_asks_before_it_opts_anyone_out(client, customer):
+    response = client.get(_path(customer))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Stop emails to ada@example.com?" in content
+    assert 'method="post"' in content
+    assert "csrfmiddlewaretoken" in content
+    customer.refresh_from_db()
+    assert customer.email_opt_out is False
+
+
+def test_confirming_opts_the_customer_out(customer):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(_path(customer))
+    token = page.context["csrf_token"]
+
+    response = client.post(_path(customer), {"csrfmiddlewaretoken": str(token)})
+
+    assert response.status_code == 200
+    assert "You are unsubscribed" in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.email_opt_out is True
+    assert customer.history.first().history_change_reason == "Unsubscribed through an email link"
+
+
+def test_a_mail_clients_one_click_post_works_without_a_csrf_token(customer):
+    """RFC 8058: the client POSTs List-Unsubscribe=One-Click to the header's address."""
+    url = unsubscribe_headers(customer)["List-Unsubscribe"].strip("<>")
+    assert url == unsubscribe_url(customer)
+
+    response = Client(enforce_csrf_checks=True).post(
+        _path(customer),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 200
+    customer.refresh_from_db()
+    assert customer.email_opt_out is True
+
+
+def test_unsubscribing_twice_is_harmless(client, customer):
+    client.post(_path(customer))
+    response = client.post(_path(customer))
+
+    assert response.status_code == 200
+    assert Customer.objects.get(pk=customer.pk).email_opt_out is True
+    assert customer.history.count() == 2  # created, then opted out once
+
+
+def test_a_logged_in_user_can_use_the_link_too(staff_client, customer):
+    assert staff_client.get(_path(customer)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["nonsense", "MQ:1tXyz:abc", "", "é", "a" * 300],
+)
+def test_a_bad_or_tampered_token_is_a_friendly_404(client, customer, token):
+    good = unsubscribe_token(customer)
+    path = f"/unsubscribe/{token or good[:-1] + 'x'}/"
+
+    for method in (client.get, client.post):
+        response = method(path)
+        assert response.status_code == 404
+        assert "This link does not work" in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.email_opt_out is False
+
+
+def test_a_token_for_another_purpose_is_refused(client, customer):
+    from django.core import signing
+
+    forged = signing.dumps(customer.pk)  # signed with the key, but not with the unsubscribe salt
+
+    assert client.post(f"/unsubscribe/{forged}/").status_code == 404
+    assert Customer.objects.get(pk=customer.pk).email_opt_out is False
+
+
+def test_a_deleted_customers_link_is_a_404(client, customer):
+    path = _path(customer)
+    Customer.objects.filter(pk=customer.pk).delete()
+
+    assert client.get(path).status_code == 404
+
+
+def test_other_methods_are_refused(client, customer):
+    assert client.put(_path(customer)).status_code == 405

@@ -1,0 +1,357 @@
+"""Digests and escalations end to end: Redis, a real Celery worker, a real SMTP server.
+
+The worker runs in a thread of this process, so it sees the settings each test sets. Its tasks go
+to a queue of the test's own, so another test run sharing the Redis server cannot take them.
+While the worker may be writing, the tests wait on what reaches the SMTP server or on the
+worker's task signals, not on the database (SQLite's shared in-memory test database does not
+wait for a lock, it fails).
+"""
+
+import datetime
+import socket
+import threading
+import time
+import uuid
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun, task_prerun
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.utils import timezone
+
+from crm.celery import app as celery_app
+from interactions import tasks
+from interactions.digests import schedule_digests
+from interactions.models import Digest, Reminder
+from tests.factories import UserFactory
+
+from .reminder_factories import (
+    ComplaintFactory,
+    QuietCustomerFactory,
+    ReminderFactory,
+    days_from_today,
+)
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+TIMEOUT = 30.0
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it accepts; it can first answer "try again later"."""
+
+    def __init__(self, refuse_first=0):
+        self.envelopes = []
+        self.refusals_left = refuse_first
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refusals_left:
+            self.refusals_left -= 1
+            return "451 4.3.0 Try again later"
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    def messages_to(self, address):
+        return [
+            BytesParser(policy=policy.default).parsebytes(envelope.content)
+            for envelope in list(self.envelopes)
+            if address in envelope.rcpt_tos
+        ]
+
+
+class TaskLog:
+    """What the worker finished, from Celery's task_postrun signal, to wait on."""
+
+    def __init__(self):
+        self.finished = []
+        self._changed = threading.Condition()
+
+    def record(self, sender=None, task_id=None, task=None, args=None, state=None, **kwargs):
+        with self._changed:
+            self.finished.append((task.name.rsplit(".", 1)[-1], tuple(args or ()), state))
+            self._changed.notify_all()
+        # A task's database connection belongs to its thread; close it so none outlives the
+        # test (PostgreSQL will not drop a test database someone is connected to).
+        connection.close()
+
+    def wait_for(self, name, count, state=None):
+        def done():
+            return len(self.of(name, state)) >= count
+
+        with self._changed:
+            if not self._changed.wait_for(done, timeout=TIMEOUT):
+                raise AssertionError(f"{name}: {self.finished}")
+
+    def of(self, name, state=None):
+        return [f for f in self.finished if f[0] == name and state in (None, f[2])]
+
+
+def _wait_until(check, what):
+    deadline = time.monotonic() + TIMEOUT
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Waited {TIMEOUT:.0f} s for {what}")
+        time.sleep(0.1)
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _use_smtp(settings, port):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_MAX_RETRIES = 2
+    settings.EMAIL_RETRY_BASE_SECONDS = 0
+    settings.DIGEST_HOUR = 0  # a digest may go out whenever the test runs
+
+
+def _serve(settings, handler):
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    _use_smtp(settings, controller.port)
+    return controller
+
+
+@pytest.fixture
+def inbox(settings):
+    handler = Inbox()
+    controller = _serve(settings, handler)
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def queue(monkeypatch):
+    """A queue of this test's own, used by .delay() and by the workers started below."""
+    name = f"rapport-test-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setattr(celery_app.conf, "task_default_queue", name)
+    # start_worker(queues=...) selects them on the app's shared Queues object: put the
+    # selection back afterwards so a later worker in this process consumes the default queue.
+    queues = celery_app.amqp.queues
+    monkeypatch.setattr(queues, "_consume_from", queues._consume_from)
+    yield name
+    # Retries a stopped worker handed back would otherwise stay in Redis for good.
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(name)
+
+
+@pytest.fixture
+def task_log():
+    log = TaskLog()
+    task_postrun.connect(log.record, weak=False)
+    yield log
+    task_postrun.disconnect(log.record)
+
+
+@pytest.fixture
+def one_task_at_a_time_on_sqlite():
+    """SQLite's shared in-memory test database fails at once, instead of waiting, when two
+    connections write together; there the workers' tasks take turns. On PostgreSQL they run
+    truly at the same time, and the claim is what keeps them from sending twice."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    turn = threading.Lock()
+
+    def take(**kwargs):
+        turn.acquire()
+
+    def give(**kwargs):
+        turn.release()
+
+    task_prerun.connect(take, weak=False)
+    task_postrun.connect(give, weak=False)
+    yield
+    task_prerun.disconnect(take)
+    task_postrun.disconnect(give)
+
+
+@pytest.fixture
+def worker(queue, task_log):
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20, queues=[queue]
+    ):
+        yield
+
+
+@pytest.fixture
+def staff(db):
+    # Each transactional test starts from an empty database: make the role groups again.
+    for name in ("Staff", "Manager"):
+        Group.objects.get_or_create(name=name)
+
+    def make(username):
+        return UserFactory(username=username, first_name=username.title())
+
+    return make
+
+
+def _due_for(user, *names):
+    for offset, name in enumerate(names):
+        ReminderFactory(
+            customer=QuietCustomerFactory(owner=user, name=name), due_on=days_from_today(-offset)
+        )
+
+
+# Digests --------------------------------------------------------------------------------------
+
+
+def test_the_digest_task_sends_each_person_one_digest(inbox, worker, task_log, staff):
+    sam, olive = staff("sam"), staff("olive")
+    _due_for(sam, "Ada Lovelace", "Grace Hopper")
+    _due_for(olive, "Alan Turing")
+
+    tasks.send_digests.delay()
+    task_log.wait_for("send_digest", 2)
+    # Beat again, later the same day: nothing new to send.
+    tasks.send_digests.delay()
+    task_log.wait_for("send_digests", 2)
+
+    (to_sam,) = inbox.messages_to("sam@example.com")
+    assert to_sam["Subject"] == "Rapport: 2 things to do today"
+    text = to_sam.get_body(("plain",)).get_content()
+    assert "Ada Lovelace" in text and "Grace Hopper" in text
+    html = to_sam.get_body(("html",)).get_content()
+    assert ">Ada Lovelace</a>" in html
+    (to_olive,) = inbox.messages_to("olive@example.com")
+    assert to_olive["Subject"] == "Rapport: 1 thing to do today"
+    assert len(inbox.envelopes) == 2
+    assert set(Digest.objects.values_list("state", "attempts", "item_count")) == {
+        ("sent", 1, 2),
+        ("sent", 1, 1),
+    }
+    assert set(Reminder.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_two_workers_sending_the_same_digests_at_once_send_each_once(
+    inbox, queue, task_log, staff, one_task_at_a_time_on_sqlite
+):
+    users = [staff(f"user{n}") for n in range(6)]
+    for user in users:
+        _due_for(user, f"Customer of {user.username}")
+    digest_ids = schedule_digests()
+    assert len(digest_ids) == 6
+
+    with (
+        start_worker(
+            celery_app,
+            pool="threads",
+            concurrency=3,
+            perform_ping_check=False,
+            shutdown_timeout=20,
+            queues=[queue],
+        ),
+        start_worker(
+            celery_app,
+            pool="threads",
+            concurrency=3,
+            perform_ping_check=False,
+            shutdown_timeout=20,
+            queues=[queue],
+        ),
+    ):
+        for digest_id in digest_ids:
+            tasks.send_digest.delay(digest_id)
+            tasks.send_digest.delay(digest_id)
+        task_log.wait_for("send_digest", 12)
+
+    for user in users:
+        assert len(inbox.messages_to(user.email)) == 1, user.email
+    assert len(inbox.envelopes) == 6
+    # Each digest was claimed once: the losing task found it taken and did nothing.
+    assert list(Digest.objects.values_list("state", "attempts").distinct()) == [("sent", 1)]
+
+
+def test_smtp_try_again_later_is_retried_and_delivered_once(
+    settings, queue, worker, task_log, staff
+):
+    handler = Inbox(refuse_first=1)
+    controller = _serve(settings, handler)
+    try:
+        _due_for(staff("sam"), "Ada Lovelace")
+        (digest_id,) = schedule_digests()
+
+        tasks.send_digest.delay(digest_id)
+        task_log.wait_for("send_digest", 1, state="SUCCESS")
+    finally:
+        controller.stop()
+
+    assert [state for _, _, state in task_log.of("send_digest")] == ["RETRY", "SUCCESS"]
+    assert len(handler.messages_to("sam@example.com")) == 1
+    digest = Digest.objects.get()
+    assert (digest.state, digest.attempts, digest.last_error) == ("sent", 2, "")
+    assert Reminder.objects.get().state == Reminder.State.SENT
+
+
+def test_smtp_down_through_every_retry_marks_the_digest_and_its_reminders_failed(
+    settings, worker, task_log, staff
+):
+    _use_smtp(settings, _free_port())  # nobody listens there
+    sam = staff("sam")
+    _due_for(sam, "Ada Lovelace", "Grace Hopper")
+    ReminderFactory(
+        customer=QuietCustomerFactory(owner=sam, name="Tim Tomorrow"), due_on=days_from_today(1)
+    )
+
+    tasks.send_digests.delay()
+    task_log.wait_for("send_digest", 1, state="SUCCESS")
+
+    def failed():
+        return Digest.objects.filter(state=Digest.State.FAILED).exists()
+
+    _wait_until(failed, "the digest to be marked failed")
+    # The first try and EMAIL_MAX_RETRIES=2 retries.
+    assert [state for _, _, state in task_log.of("send_digest")] == ["RETRY", "RETRY", "SUCCESS"]
+    digest = Digest.objects.get()
+    assert digest.attempts == 3
+    assert digest.last_error.startswith("ConnectionRefusedError:")
+    assert "Connection refused" in digest.last_error
+    assert sorted(Reminder.objects.values_list("customer__name", "state", "last_error")) == [
+        ("Ada Lovelace", "failed", digest.last_error),
+        ("Grace Hopper", "failed", digest.last_error),
+        ("Tim Tomorrow", "pending", ""),
+    ]
+
+
+# Escalations ----------------------------------------------------------------------------------
+
+
+def test_a_breached_complaint_reaches_the_managers_once_through_the_worker(
+    inbox, worker, task_log, staff
+):
+    owner = staff("sam")
+    managers = [staff("mona"), staff("max")]
+    for manager in managers:
+        manager.groups.set([Group.objects.get(name="Manager")])
+    complaint = ComplaintFactory(
+        customer=QuietCustomerFactory(owner=owner, name="Bea Breached"),
+        summary="Boiler still broken",
+        opened_at=timezone.now() - datetime.timedelta(hours=25),
+    )
+
+    tasks.plan_reminders.delay()
+    task_log.wait_for("send_escalation", 1)
+    # Planning again, and a duplicate of the task (as a redelivery would be), send nothing more.
+    tasks.plan_reminders.delay()
+    task_log.wait_for("plan_reminders", 2)
+    reminder = Reminder.objects.get(object_id=complaint.pk, detail="respond")
+    tasks.send_escalation.delay(reminder.pk)
+    task_log.wait_for("send_escalation", 2)
+
+    for manager in managers:
+        (message,) = inbox.messages_to(manager.email)
+        assert message["Subject"] == f"Complaint #{complaint.pk} missed its response target"
+        assert "Bea Breached" in message.get_body(("plain",)).get_content()
+    assert len(inbox.envelopes) == 1
+    assert inbox.messages_to(owner.email) == []
+    reminder.refresh_from_db()
+    assert reminder.escalated_at is not None

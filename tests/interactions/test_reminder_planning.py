@@ -1,0 +1,576 @@
+"""Planning reminders: what falls due gets one reminder, for the right person, once; what stops
+being due is closed; a breached complaint target tells the managers once."""
+
+import datetime
+import threading
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from crm.celery import app as celery_app
+from interactions.digests import escalation_send
+from interactions.models import Complaint, Interaction, Reminder
+from interactions.reminders import plan_reminders
+from interactions.services import followup_done, interaction_log
+from tests.factories import UserFactory
+
+from .reminder_factories import (
+    ComplaintFactory,
+    FollowUpFactory,
+    QuietCustomerFactory,
+    days_from_today,
+)
+
+pytestmark = pytest.mark.django_db
+
+K = Reminder.Kind
+
+
+def _rows():
+    return sorted(
+        Reminder.objects.values_list("kind", "object_id", "detail", "due_on", "recipient_id")
+    )
+
+
+def _at(year, month, day, hour=12):
+    return timezone.make_aware(datetime.datetime(year, month, day, hour))
+
+
+@pytest.fixture
+def owner(db):
+    # A transactional test starts from an empty database: the role groups may be gone.
+    Group.objects.get_or_create(name="Staff")
+    return UserFactory(username="owen", email="owen@example.com")
+
+
+@pytest.fixture
+def managers(db):
+    return [
+        UserFactory(username="mona", email="mona@example.com", role="Manager"),
+        UserFactory(username="max", email="max@example.com", role="Manager"),
+    ]
+
+
+@pytest.fixture
+def tasks_run_inline(monkeypatch):
+    """Enqueued tasks run at once in this process: the escalation planning enqueues is sent."""
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+
+
+# Check-ins ------------------------------------------------------------------------------------
+
+
+def test_a_check_in_due_today_or_earlier_reminds_the_owner(owner):
+    overdue = QuietCustomerFactory(owner=owner, next_checkin_due=days_from_today(-3))
+    today = QuietCustomerFactory(owner=owner, next_checkin_due=days_from_today(0))
+    QuietCustomerFactory(owner=owner, next_checkin_due=days_from_today(1))
+
+    assert plan_reminders() == 2
+
+    assert _rows() == sorted(
+        [
+            (K.CHECK_IN, overdue.pk, "", days_from_today(-3), owner.pk),
+            (K.CHECK_IN, today.pk, "", days_from_today(0), owner.pk),
+        ]
+    )
+    reminder = Reminder.objects.get(object_id=overdue.pk)
+    assert reminder.customer == overdue
+    assert reminder.state == Reminder.State.PENDING
+
+
+def test_archived_customers_and_customers_without_an_owner_get_no_reminders(owner):
+    archived = QuietCustomerFactory(
+        owner=owner,
+        next_checkin_due=days_from_today(-10),
+        birthday=days_from_today(2).replace(year=1980),
+        archived_at=timezone.now(),
+    )
+    FollowUpFactory(customer=archived, assignee=owner, due_on=days_from_today(-1))
+    QuietCustomerFactory(
+        owner=None, next_checkin_due=days_from_today(-10), birthday=days_from_today(2)
+    )
+
+    assert plan_reminders() == 0
+    assert Reminder.objects.count() == 0
+
+
+# Follow-ups -----------------------------------------------------------------------------------
+
+
+def test_an_open_follow_up_due_by_today_reminds_its_assignee(owner):
+    assignee = UserFactory()
+    customer = QuietCustomerFactory(owner=owner)
+    overdue = FollowUpFactory(customer=customer, assignee=assignee, due_on=days_from_today(-2))
+    today = FollowUpFactory(customer=customer, assignee=assignee, due_on=days_from_today(0))
+    FollowUpFactory(customer=customer, assignee=assignee, due_on=days_from_today(1))
+    FollowUpFactory(
+        customer=customer,
+        assignee=assignee,
+        due_on=days_from_today(-2),
+        done_at=timezone.now(),
+    )
+    FollowUpFactory(
+        customer=customer,
+        assignee=assignee,
+        due_on=days_from_today(-2),
+        snoozed_until=days_from_today(3),
+    )
+
+    assert plan_reminders() == 2
+
+    assert _rows() == sorted(
+        [
+            (K.FOLLOW_UP, overdue.pk, "", days_from_today(-2), assignee.pk),
+            (K.FOLLOW_UP, today.pk, "", days_from_today(0), assignee.pk),
+        ]
+    )
+    assert set(Reminder.objects.values_list("customer_id", flat=True)) == {customer.pk}
+
+
+# Complaint targets ----------------------------------------------------------------------------
+
+
+def test_complaint_targets_within_the_notice_window_remind_the_assignee(settings, owner):
+    settings.COMPLAINT_TARGET_NOTICE_HOURS = 24
+    now = timezone.now()
+    # Normal: respond within 24 h, resolve within 7 days. Opened an hour ago, the response
+    # target is 23 h away (inside the notice window), the resolution target is not.
+    unanswered = ComplaintFactory(
+        customer=QuietCustomerFactory(owner=owner), opened_at=now - datetime.timedelta(hours=1)
+    )
+    # Low: respond within 48 h, so 47 h away: not yet.
+    ComplaintFactory(
+        customer=QuietCustomerFactory(owner=owner),
+        severity=Complaint.Severity.LOW,
+        opened_at=now - datetime.timedelta(hours=1),
+    )
+    # Answered, and 6 days 10 hours in: resolution due in 14 hours.
+    answered = ComplaintFactory(
+        customer=QuietCustomerFactory(owner=owner),
+        opened_at=now - datetime.timedelta(days=6, hours=10),
+        first_response_at=now - datetime.timedelta(days=6),
+        status=Complaint.Status.IN_PROGRESS,
+    )
+    # Resolved cases are left alone whatever their targets say.
+    ComplaintFactory(
+        customer=QuietCustomerFactory(owner=owner),
+        opened_at=now - datetime.timedelta(days=30),
+        status=Complaint.Status.RESOLVED,
+        first_response_at=now - datetime.timedelta(days=29),
+        resolved_at=now - datetime.timedelta(days=1),
+    )
+
+    assert plan_reminders(now) == 2
+
+    assert _rows() == sorted(
+        [
+            (
+                K.COMPLAINT_TARGET,
+                unanswered.pk,
+                "respond",
+                timezone.localdate(unanswered.respond_by),
+                owner.pk,
+            ),
+            (
+                K.COMPLAINT_TARGET,
+                answered.pk,
+                "resolve",
+                timezone.localdate(answered.resolve_by),
+                owner.pk,
+            ),
+        ]
+    )
+
+
+def test_breached_targets_remind_with_the_day_they_were_due(owner):
+    now = timezone.now()
+    # Urgent: respond within 1 h, resolve within 24 h. Opened two days ago: both breached.
+    breached = ComplaintFactory(
+        customer=QuietCustomerFactory(owner=owner),
+        severity=Complaint.Severity.URGENT,
+        opened_at=now - datetime.timedelta(days=2),
+    )
+
+    assert plan_reminders(now) == 2
+
+    assert _rows() == sorted(
+        [
+            (
+                K.COMPLAINT_TARGET,
+                breached.pk,
+                "respond",
+                timezone.localdate(breached.respond_by),
+                owner.pk,
+            ),
+            (
+                K.COMPLAINT_TARGET,
+                breached.pk,
+                "resolve",
+                timezone.localdate(breached.resolve_by),
+                owner.pk,
+            ),
+        ]
+    )
+
+
+# Key dates ------------------------------------------------------------------------------------
+
+
+def _keyed(owner, **dates):
+    """A customer whose only dates are the ones given (these tests plan on fixed days)."""
+    dates.setdefault("customer_since", datetime.date(2020, 9, 15))
+    return QuietCustomerFactory(owner=owner, next_checkin_due=None, **dates)
+
+
+def test_birthdays_within_the_lookahead_are_planned_for_this_years_date(settings, owner):
+    settings.KEY_DATE_LOOKAHEAD_DAYS = 7
+    now = _at(2026, 6, 10)
+    soon = _keyed(owner, birthday=datetime.date(1980, 6, 17))
+    today = _keyed(owner, birthday=datetime.date(1991, 6, 10))
+    _keyed(owner, birthday=datetime.date(1980, 6, 18))  # 8 days away
+    _keyed(owner, birthday=datetime.date(1980, 6, 9))  # yesterday
+
+    assert plan_reminders(now) == 2
+
+    assert _rows() == sorted(
+        [
+            (K.KEY_DATE, soon.pk, "birthday", datetime.date(2026, 6, 17), owner.pk),
+            (K.KEY_DATE, today.pk, "birthday", datetime.date(2026, 6, 10), owner.pk),
+        ]
+    )
+
+
+def test_the_lookahead_crosses_into_next_year(settings, owner):
+    settings.KEY_DATE_LOOKAHEAD_DAYS = 7
+    customer = _keyed(owner, birthday=datetime.date(1975, 1, 2))
+
+    plan_reminders(_at(2026, 12, 29))
+
+    assert _rows() == [(K.KEY_DATE, customer.pk, "birthday", datetime.date(2027, 1, 2), owner.pk)]
+
+
+def test_a_29_february_birthday_is_kept_on_28_february_in_a_year_without_one(settings, owner):
+    settings.KEY_DATE_LOOKAHEAD_DAYS = 7
+    leapling = _keyed(owner, birthday=datetime.date(2000, 2, 29))
+
+    plan_reminders(_at(2027, 2, 25))  # 2027 has no 29 February
+    plan_reminders(_at(2028, 2, 25))  # 2028 does
+
+    assert _rows() == sorted(
+        [
+            (K.KEY_DATE, leapling.pk, "birthday", datetime.date(2027, 2, 28), owner.pk),
+            (K.KEY_DATE, leapling.pk, "birthday", datetime.date(2028, 2, 29), owner.pk),
+        ]
+    )
+
+
+def test_customer_anniversaries_are_planned_but_not_in_the_first_year(settings, owner):
+    settings.KEY_DATE_LOOKAHEAD_DAYS = 7
+    now = _at(2026, 12, 29)
+    three_years = _keyed(owner, customer_since=datetime.date(2023, 12, 31))
+    # Became a customer 362 days ago: the first anniversary is in three days, next year.
+    first = _keyed(owner, customer_since=datetime.date(2026, 1, 1))
+    # Became a customer today: no anniversary until next year.
+    _keyed(owner, customer_since=datetime.date(2026, 12, 29))
+
+    assert plan_reminders(now) == 2
+
+    assert _rows() == sorted(
+        [
+            (K.KEY_DATE, three_years.pk, "anniversary", datetime.date(2026, 12, 31), owner.pk),
+            (K.KEY_DATE, first.pk, "anniversary", datetime.date(2027, 1, 1), owner.pk),
+        ]
+    )
+
+
+def test_a_customer_since_29_february_has_the_anniversary_on_the_28th(settings, owner):
+    settings.KEY_DATE_LOOKAHEAD_DAYS = 3
+    customer = _keyed(owner, customer_since=datetime.date(2024, 2, 29))
+
+    plan_reminders(_at(2027, 2, 27))
+
+    assert _rows() == [
+        (K.KEY_DATE, customer.pk, "anniversary", datetime.date(2027, 2, 28), owner.pk)
+    ]
+
+
+# Idempotence ----------------------------------------------------------------------------------
+
+
+def _one_of_everything(owner):
+    now = timezone.now()
+    customer = QuietCustomerFactory(
+        owner=owner, next_checkin_due=days_from_today(-1), birthday=days_from_today(3)
+    )
+    FollowUpFactory(customer=customer, assignee=owner, due_on=days_from_today(0))
+    ComplaintFactory(
+        customer=customer,
+        severity=Complaint.Severity.URGENT,
+        opened_at=now - datetime.timedelta(days=2),
+    )
+    return customer
+
+
+def test_planning_twice_creates_nothing_the_second_time(owner):
+    _one_of_everything(owner)
+
+    assert plan_reminders() == 5
+    first = _rows()
+    assert plan_reminders() == 0
+
+    assert _rows() == first
+    assert {kind for kind, *_ in first} == set(K.values)
+
+
+def test_the_command_says_how_many_it_created(owner):
+    _one_of_everything(owner)
+    first, second = StringIO(), StringIO()
+
+    call_command("plan_reminders", stdout=first)
+    call_command("plan_reminders", stdout=second)
+
+    assert first.getvalue() == "5 reminders created\n"
+    assert second.getvalue() == "0 reminders created\n"
+
+
+# Closing what is no longer due ----------------------------------------------------------------
+
+
+def test_logging_a_check_in_closes_the_live_check_in_reminder(owner):
+    customer = QuietCustomerFactory(owner=owner, next_checkin_due=days_from_today(-5))
+    plan_reminders()
+    reminder = Reminder.objects.get(kind=K.CHECK_IN)
+
+    interaction_log(
+        customer=customer, author=owner, kind=Interaction.Kind.CHECK_IN, summary="Rang them"
+    )
+
+    reminder.refresh_from_db()
+    assert reminder.state == Reminder.State.DONE
+    assert reminder.done_at is not None
+    customer.refresh_from_db()
+    assert customer.next_checkin_due > timezone.localdate()
+    # And planning does not bring it back.
+    assert plan_reminders() == 0
+
+
+def test_a_note_does_not_close_the_check_in_reminder(owner):
+    customer = QuietCustomerFactory(owner=owner, next_checkin_due=days_from_today(-5))
+    plan_reminders()
+
+    interaction_log(customer=customer, author=owner, kind=Interaction.Kind.NOTE, summary="Memo")
+
+    assert Reminder.objects.get().state == Reminder.State.PENDING
+
+
+def test_a_done_follow_up_has_its_reminder_closed_at_the_next_planning(owner):
+    follow_up = FollowUpFactory(customer=QuietCustomerFactory(owner=owner), assignee=owner)
+    plan_reminders()
+
+    followup_done(follow_up)
+    plan_reminders()
+
+    reminder = Reminder.objects.get()
+    assert reminder.state == Reminder.State.DONE
+    assert reminder.done_at is not None
+
+
+def test_archiving_a_customer_closes_their_check_in_reminder(owner):
+    customer = QuietCustomerFactory(owner=owner, next_checkin_due=days_from_today(-5))
+    plan_reminders()
+
+    customer.archived_at = timezone.now()
+    customer.save()
+    plan_reminders()
+
+    assert Reminder.objects.get().state == Reminder.State.DONE
+
+
+def test_a_complaint_answered_and_resolved_closes_its_target_reminders(owner):
+    complaint = ComplaintFactory(
+        customer=QuietCustomerFactory(owner=owner),
+        severity=Complaint.Severity.URGENT,
+        opened_at=timezone.now() - datetime.timedelta(hours=23, minutes=30),
+    )
+    plan_reminders()
+    assert set(Reminder.objects.values_list("detail", "state")) == {
+        ("respond", "pending"),
+        ("resolve", "pending"),
+    }
+
+    complaint.first_response_at = timezone.now()
+    complaint.status = Complaint.Status.IN_PROGRESS
+    complaint.save()
+    plan_reminders()
+    assert set(Reminder.objects.values_list("detail", "state")) == {
+        ("respond", "done"),
+        ("resolve", "pending"),
+    }
+
+    complaint.status = Complaint.Status.RESOLVED
+    complaint.resolved_at = timezone.now()
+    complaint.save()
+    plan_reminders()
+    assert set(Reminder.objects.values_list("detail", "state")) == {
+        ("respond", "done"),
+        ("resolve", "done"),
+    }
+
+
+# Escalation -----------------------------------------------------------------------------------
+
+
+def _breached_complaint(owner):
+    """Normal severity, opened 25 hours ago and never answered: the response target passed."""
+    return ComplaintFactory(
+        customer=QuietCustomerFactory(owner=owner, name="Bea Breached"),
+        summary="Boiler still broken",
+        opened_at=timezone.now() - datetime.timedelta(hours=25),
+    )
+
+
+def test_a_breached_target_emails_the_managers_once(owner, managers):
+    complaint = _breached_complaint(owner)
+    plan_reminders()
+    reminder = Reminder.objects.get(object_id=complaint.pk, detail="respond")
+
+    assert escalation_send(reminder.pk) is True
+    assert escalation_send(reminder.pk) is False
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert sorted(message.to) == ["max@example.com", "mona@example.com"]
+    assert message.subject == f"Complaint #{complaint.pk} missed its response target"
+    assert "Bea Breached" in message.body
+    assert "Boiler still broken" in message.body
+    assert f"http://127.0.0.1:8000/complaints/{complaint.pk}/" in message.body
+    reminder.refresh_from_db()
+    assert reminder.escalated_at is not None
+
+
+def test_no_escalation_for_a_target_not_yet_breached(owner, managers):
+    complaint = ComplaintFactory(
+        customer=QuietCustomerFactory(owner=owner),
+        opened_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+    plan_reminders()
+    reminder = Reminder.objects.get(object_id=complaint.pk)
+
+    assert escalation_send(reminder.pk) is False
+
+    assert mail.outbox == []
+    reminder.refresh_from_db()
+    assert reminder.escalated_at is None
+
+
+def test_no_escalation_once_the_complaint_has_been_answered(owner, managers):
+    complaint = _breached_complaint(owner)
+    plan_reminders()
+    complaint.first_response_at = timezone.now()
+    complaint.status = Complaint.Status.ACKNOWLEDGED
+    complaint.save()
+
+    assert escalation_send(Reminder.objects.get(detail="respond").pk) is False
+    assert mail.outbox == []
+
+
+def test_planning_enqueues_the_escalation_once_it_is_committed(
+    owner, managers, tasks_run_inline, django_capture_on_commit_callbacks
+):
+    breached = _breached_complaint(owner)
+    ComplaintFactory(
+        customer=QuietCustomerFactory(owner=owner),
+        opened_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_reminders()
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_reminders()
+
+    assert [m.subject for m in mail.outbox] == [
+        f"Complaint #{breached.pk} missed its response target"
+    ]
+
+
+# Two planners at once (PostgreSQL) ------------------------------------------------------------
+
+
+def _in_thread(target, errors):
+    def run():
+        try:
+            target()
+        except BaseException as error:  # noqa: BLE001 - reported to the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    return threading.Thread(target=run)
+
+
+def _many_due(owner, count):
+    for n in range(count):
+        customer = QuietCustomerFactory(
+            owner=owner, next_checkin_due=days_from_today(-(n % 7)), birthday=days_from_today(n % 5)
+        )
+        FollowUpFactory(customer=customer, assignee=owner, due_on=days_from_today(-(n % 3)))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_planners_at_once_create_each_reminder_once(owner):
+    _many_due(owner, 60)
+    now = timezone.now()
+    start, errors = threading.Barrier(2), []
+
+    def planner():
+        start.wait(timeout=10)
+        plan_reminders(now)
+
+    threads = [_in_thread(planner, errors) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert Reminder.objects.count() == 60 * 3
+    assert len(set(_rows())) == 60 * 3
+    assert plan_reminders(now) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_planner_that_finds_rows_inserted_by_an_uncommitted_planner_adds_nothing(owner):
+    """The race the unique constraint settles: B looked before A committed, so B's candidates
+    are A's rows. B's insert waits for A's commit, then skips them instead of failing."""
+    _many_due(owner, 20)
+    now = timezone.now()
+    a_inserted, errors, b_candidates = threading.Event(), [], []
+
+    def planner_a():
+        with transaction.atomic():
+            plan_reminders(now)
+            a_inserted.set()
+            # Hold the transaction open while B plans and runs into A's rows.
+            threading.Event().wait(1.0)
+
+    def planner_b():
+        a_inserted.wait(timeout=10)
+        b_candidates.append(plan_reminders(now))
+
+    threads = [_in_thread(planner_a, errors), _in_thread(planner_b, errors)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert b_candidates == [20 * 3]  # B could not see A's rows, so it tried them all
+    assert Reminder.objects.count() == 20 * 3
+    assert len(set(_rows())) == 20 * 3
