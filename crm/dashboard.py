@@ -199,8 +199,9 @@ class InteractionFigures:
 
 
 def interaction_figures(start: datetime.date) -> InteractionFigures:
-    """Interactions per week by kind, and perceived quality per week: the share of
-    customer-facing interactions that exceeded expectations minus the share that fell short."""
+    """Interactions per week by kind, and perceived quality per week: of the customer-facing
+    interactions whose outcome is known, the share that exceeded expectations minus the share
+    that fell short ("not known" says nothing about how the customer saw it)."""
     start_at = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
     rows = (
         Interaction.objects.filter(occurred_at__gte=start_at)
@@ -215,7 +216,8 @@ def interaction_figures(start: datetime.date) -> InteractionFigures:
         if isinstance(week, datetime.datetime):
             week = timezone.localdate(week)
         counts[week][row["kind"]] += row["n"]
-        if row["kind"] in Interaction.CUSTOMER_FACING:
+        known = row["outcome"] != Interaction.Outcome.UNKNOWN
+        if known and row["kind"] in Interaction.CUSTOMER_FACING:
             outcomes[week][row["outcome"]] += row["n"]
     figures = InteractionFigures(weeks=sorted(counts))
     figures.by_kind = {

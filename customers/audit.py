@@ -61,12 +61,10 @@ def customer_audit_trail(customer: Customer) -> list[AuditEntry]:
 
 
 @manager_required
-def customer_history(request, pk):
+def customer_audit(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
     return render(
         request,
         "customers/customer_history.html",
         {"customer": customer, "entries": customer_audit_trail(customer)},
     )
-
-

@@ -45,6 +45,7 @@ COLUMNS = (
     "email_opt_out",
 )
 CHUNK_SIZE = 1000
+HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user")
 BATCH_SIZE = 1000
 TAG_SEPARATORS = re.compile(r"[|,]")
 # Spreadsheets run a cell that starts with one of these as a formula; the export puts an
@@ -580,6 +581,38 @@ def _update_customers(customers: list[Customer], fields: list[str]) -> None:
             )
 
 
+def _record_history(ids: list[int], history_type: str, user, reason: str, date) -> None:
+    """Audit-trail rows for customers just written in bulk, copied from their table by the database.
+
+    Bulk writes send no signals, so django-simple-history does not see them, and its
+    bulk_history_create builds every row in Python, which costs as much as the import itself.
+    """
+    if not ids or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
+    History = Customer.history.model
+    connection = connections[History.objects.db]
+    quote = connection.ops.quote_name
+    tracked = ", ".join(quote(field.column) for field in History.tracked_fields)
+    extra = [History._meta.get_field(name) for name in HISTORY_COLUMNS]
+    extra_columns = ", ".join(quote(field.column) for field in extra)
+    extra_values = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(
+            extra, [date, reason, history_type, user.pk if user else None], strict=True
+        )
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), BATCH_SIZE):
+            chunk = ids[start : start + BATCH_SIZE]
+            cursor.execute(
+                f"INSERT INTO {quote(History._meta.db_table)} ({tracked}, {extra_columns}) "
+                f"SELECT {tracked}, {', '.join(['%s'] * len(extra))} "
+                f"FROM {quote(Customer._meta.db_table)} "
+                f"WHERE {quote(Customer._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})",
+                extra_values + chunk,
+            )
+
+
 class _Writer:
     """Collects one chunk's creates and updates, then writes them with a few bulk queries.
 
@@ -613,20 +646,15 @@ class _Writer:
     def flush(self) -> None:
         Through = Customer.tags.through
         now = timezone.now()
-        history = {"default_user": self.user, "default_change_reason": self.reason}
         if self.creates:
             created = [customer for customer, _tags in self.creates]
             Customer.objects.bulk_create(created, batch_size=BATCH_SIZE)
-            Customer.history.bulk_history_create(
-                created, batch_size=BATCH_SIZE, default_date=now, **history
-            )
+            _record_history([c.pk for c in created], "+", self.user, self.reason, now)
         if self.updates:
             for customer in self.updates:
                 customer.updated_at = now
             _update_customers(self.updates, [*sorted(self.update_fields), "updated_at"])
-            Customer.history.bulk_history_create(
-                self.updates, batch_size=BATCH_SIZE, update=True, default_date=now, **history
-            )
+            _record_history([c.pk for c in self.updates], "~", self.user, self.reason, now)
         if self.retag:
             Through.objects.filter(customer_id__in=[c.pk for c, _tags in self.retag]).delete()
         tagged = [(c, tags) for c, tags in self.creates if tags] + self.retag

@@ -13,7 +13,7 @@ urlpatterns = [
     path("export.csv", import_views.customer_export, name="export"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
-    path("<int:pk>/history/", audit.customer_history, name="history"),
+    path("<int:pk>/audit/", audit.customer_audit, name="audit"),
     path("<int:pk>/archive/", views.customer_archive, name="archive"),
     path("<int:pk>/restore/", views.customer_restore, name="restore"),
 ]

@@ -53,9 +53,7 @@ def with_badges(complaints_, now: datetime.datetime | None = None) -> list[Compl
 def complaints_for_profile(customer: Customer, limit: int = 10) -> list[Complaint]:
     """The customer's cases for their profile card, live ones first: one query."""
     queryset = (
-        Complaint.objects.filter(customer=customer)
-        .select_related("assignee")
-        .most_urgent_first()
+        Complaint.objects.filter(customer=customer).select_related("assignee").most_urgent_first()
     )
     return with_badges(queryset[:limit])
 

@@ -150,7 +150,7 @@ class FollowUpForm(forms.Form):
     )
     assignee = forms.TypedChoiceField(label=_("Assignee"), coerce=int)
     promised = forms.BooleanField(
-        label=FollowUp._meta.get_field("promised").verbose_name.capitalize(),
+        label=_("Promised to the customer"),
         required=False,
         help_text=FollowUp._meta.get_field("promised").help_text,
     )

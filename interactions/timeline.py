@@ -86,3 +86,10 @@ def timeline_page(customer_id: int, filters: TimelineFilter, page_number, per_pa
         for entry_type, pk, at in page.object_list
     ]
     return page
+
+
+def timeline_entries(customer_id: int, filters: TimelineFilter, chunk_size=500):
+    """Every timeline entry, newest first, loaded a chunk at a time (for print and export)."""
+    paginator = Paginator(timeline_rows(customer_id, filters), chunk_size)
+    for number in paginator.page_range:
+        yield from timeline_page(customer_id, filters, number, per_page=chunk_size).object_list

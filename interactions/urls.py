@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import complaint_views, reminder_views, views
+from . import complaint_views, history_views, reminder_views, views
 
 app_name = "interactions"
 
@@ -36,4 +36,7 @@ urlpatterns = [
     path("reminders/<int:pk>/snooze/", reminder_views.reminder_snooze, name="reminder-snooze"),
     path("reminders/<int:pk>/dismiss/", reminder_views.reminder_dismiss, name="reminder-dismiss"),
     path("reminders/<int:pk>/retry/", reminder_views.reminder_retry, name="reminder-retry"),
+    # History review (interactions/history_views.py)
+    path("customers/<int:pk>/history/", history_views.history_print, name="history"),
+    path("customers/<int:pk>/history.csv", history_views.history_csv, name="history-csv"),
 ]

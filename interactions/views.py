@@ -51,7 +51,7 @@ def _profile_url(customer_id: int, anchor: str) -> str:
 def get_interaction_for_edit(request, pk) -> Interaction:
     """The interaction, if this user may correct it: 404 when unknown, 403 when not theirs or
     past the edit window."""
-    interaction = get_object_or_404(Interaction.objects.select_related("customer"), pk=pk)
+    interaction = get_object_or_404(Interaction.objects.select_related("customer", "author"), pk=pk)
     if not can_edit_interaction(request.user, interaction):
         raise PermissionDenied(
             _("Only the author, within a day of logging it, or a manager can edit this.")

@@ -39,9 +39,11 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
-def _isolated_mail_and_media(settings, tmp_path):
+def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    # Hashing passwords properly takes a third of a second each: too slow for factories.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

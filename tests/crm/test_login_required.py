@@ -13,7 +13,6 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
-    "unsubscribe",
 }
 SAMPLE_ARGS = {"pk": "1", "customer_pk": "1", "uidb64": "MQ", "token": "set-password"}
 

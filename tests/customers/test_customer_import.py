@@ -112,6 +112,7 @@ def test_clean_file_imports_every_row_with_its_fields_tags_owner_and_checkin_dat
     (record,) = ada.history.all()
     assert (record.history_type, record.history_user) == ("+", manager_user)
     assert record.history_change_reason == "Imported from customers.csv"
+    assert timezone.now() - record.history_date < datetime.timedelta(minutes=1)
     assert (record.name, record.status) == ("Ada Lovelace", "at_risk")
 
     brian = Customer.objects.get(name="Brian Bare")

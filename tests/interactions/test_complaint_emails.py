@@ -155,7 +155,7 @@ def test_an_email_that_fails_every_retry_is_put_on_the_case(monkeypatch, setting
     monkeypatch.setattr(complaints, "send_templated_email", refuse)
 
     # Eagerly, Celery runs the retries at once instead of backing off.
-    result = send_complaint_email.apply(args=(complaint.pk, ACK))
+    send_complaint_email.apply(args=(complaint.pk, ACK))
 
     assert len(attempts) == 3 + 1
     event = complaint.events.get(kind=ComplaintEvent.Kind.EMAIL)

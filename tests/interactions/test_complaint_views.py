@@ -62,9 +62,7 @@ def test_anonymous_is_sent_to_login_and_nothing_changes(client, complaint, metho
 # Queue ----------------------------------------------------------------------------------------
 
 
-def test_queue_shows_open_cases_most_urgent_first_with_their_target(
-    other_staff_client, staff_user
-):
+def test_queue_shows_open_cases_most_urgent_first_with_their_target(other_staff_client, staff_user):
     now = timezone.now()
     low = ComplaintFactory(severity="low", summary="Low one")
     urgent_late = ComplaintFactory(
@@ -278,7 +276,12 @@ def test_the_form_page_shows_for_the_customer(staff_client, customer):
 def test_the_opener_can_choose_the_assignee(staff_client, customer, other_staff_user):
     staff_client.post(
         f"/customers/{customer.pk}/complaints/new/",
-        {"summary": "Noisy", "severity": "low", "channel": "phone", "assignee": other_staff_user.pk},
+        {
+            "summary": "Noisy",
+            "severity": "low",
+            "channel": "phone",
+            "assignee": other_staff_user.pk,
+        },
     )
 
     assert Complaint.objects.get().assignee == other_staff_user
@@ -322,7 +325,8 @@ def test_a_case_opens_from_the_customers_complaint_interaction(staff_client, cus
     assert "channel" not in page.context["form"].fields
 
     response = staff_client.post(
-        path, {"summary": "Parcel arrived crushed", "severity": "normal", "interaction": interaction.pk}
+        path,
+        {"summary": "Parcel arrived crushed", "severity": "normal", "interaction": interaction.pk},
     )
 
     complaint = Complaint.objects.get()
@@ -331,7 +335,9 @@ def test_a_case_opens_from_the_customers_complaint_interaction(staff_client, cus
     assert Interaction.objects.count() == 1
 
 
-@pytest.mark.parametrize("problem", ["other_customer", "not_a_complaint", "not_a_number", "unknown"])
+@pytest.mark.parametrize(
+    "problem", ["other_customer", "not_a_complaint", "not_a_number", "unknown"]
+)
 def test_opening_from_an_interaction_that_is_not_this_customers_complaint_is_404(
     staff_client, customer, problem
 ):
@@ -363,8 +369,7 @@ def test_a_posted_interaction_of_another_customer_is_refused(staff_client, custo
 
 def test_an_interaction_that_already_has_a_case_leads_to_it(staff_client, complaint):
     path = (
-        f"/customers/{complaint.customer_id}/complaints/new/"
-        f"?interaction={complaint.interaction_id}"
+        f"/customers/{complaint.customer_id}/complaints/new/?interaction={complaint.interaction_id}"
     )
 
     response = staff_client.get(path)
@@ -406,7 +411,8 @@ def test_owner_assignee_and_manager_move_the_case_on(
 def test_other_staff_cannot_move_or_update_the_case(other_staff_client, complaint):
     moved = _move(other_staff_client, complaint, "acknowledged")
     updated = other_staff_client.post(
-        f"/complaints/{complaint.pk}/update/", {"assignee": complaint.assignee_id, "remedy": "refund"}
+        f"/complaints/{complaint.pk}/update/",
+        {"assignee": complaint.assignee_id, "remedy": "refund"},
     )
 
     assert moved.status_code == 403
@@ -491,7 +497,12 @@ def test_the_assignee_records_the_remedy_and_hands_the_case_over(
     ],
 )
 def test_bad_update_is_explained_and_changes_nothing(staff_client, complaint, data, message):
-    form_data = {"assignee": complaint.assignee_id, "remedy": "refund", "remedy_accepted": "", **data}
+    form_data = {
+        "assignee": complaint.assignee_id,
+        "remedy": "refund",
+        "remedy_accepted": "",
+        **data,
+    }
 
     response = staff_client.post(f"/complaints/{complaint.pk}/update/", form_data)
 

@@ -1,0 +1,85 @@
+"""A customer's full history for review: print-friendly, and as CSV for a spreadsheet."""
+
+import csv
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from crm.roles import manager_required
+from customers.models import Customer
+
+from .filters import TimelineFilterForm
+from .timeline import COMPLAINT_EVENT, FOLLOW_UP, INTERACTION, timeline_entries
+
+CSV_HEADER = ["when", "type", "kind", "summary", "details", "by", "outcome", "satisfaction"]
+
+
+def _filters(request):
+    form = TimelineFilterForm(request.GET or None)
+    return form, form.to_filter()
+
+
+@manager_required
+def history_print(request, pk):
+    customer = get_object_or_404(Customer.objects.select_related("owner"), pk=pk)
+    form, filters = _filters(request)
+    return render(
+        request,
+        "interactions/history_print.html",
+        {
+            "customer": customer,
+            "form": form,
+            "entries": list(timeline_entries(customer.pk, filters)),
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+def _csv_row(entry):
+    item, when = entry.object, timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M")
+    if entry.type == INTERACTION:
+        by = item.author.get_full_name() or item.author.username
+        return [
+            when,
+            "interaction",
+            item.get_kind_display(),
+            item.summary,
+            item.details,
+            by,
+            item.get_outcome_display(),
+            item.satisfaction or "",
+        ]
+    if entry.type == COMPLAINT_EVENT:
+        by = (item.actor.get_full_name() or item.actor.username) if item.actor else ""
+        status = item.get_to_status_display() if item.to_status else ""
+        summary = f"#{item.complaint_id} {item.complaint.summary}: {item.get_kind_display()}"
+        return [when, "complaint", status, summary, item.note, by, "", ""]
+    assert entry.type == FOLLOW_UP
+    done = f"done {item.done_at:%Y-%m-%d}" if item.done_at else f"due {item.due_on:%Y-%m-%d}"
+    by = item.assignee.get_full_name() or item.assignee.username
+    kind = "promise" if item.promised else "follow-up"
+    return [when, "follow-up", kind, item.summary, done, by, "", ""]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@manager_required
+def history_csv(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    _form, filters = _filters(request)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff"  # a BOM, so spreadsheets read the file as UTF-8
+        yield writer.writerow(CSV_HEADER)
+        for entry in timeline_entries(customer.pk, filters):
+            yield writer.writerow(_csv_row(entry))
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    filename = f"customer-{customer.pk}-history-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,241 @@
+"""Each dashboard figure against values worked out by hand on a small, fixed book."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from crm import dashboard
+from interactions.models import Complaint, FollowUp, Interaction, Reminder
+from tests.factories import CustomerFactory
+from tests.interactions.factories import ComplaintFactory, InteractionFactory
+
+pytestmark = pytest.mark.django_db
+
+H = datetime.timedelta(hours=1)
+D = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+@pytest.fixture
+def today(now):
+    return timezone.localdate(now)
+
+
+@pytest.fixture
+def book(staff_user, other_staff_user, manager_user, now, today):
+    """Sam (staff_user) and Olive (other_staff_user), with the figures in the comments."""
+    sam, olive = staff_user, other_staff_user
+    due_today = CustomerFactory(name="Due Today", owner=sam, next_checkin_due=today)
+    CustomerFactory(name="Five Late", owner=sam, next_checkin_due=today - 5 * D)
+    CustomerFactory(name="Fine", owner=sam, next_checkin_due=today + 9 * D)
+    CustomerFactory(name="One Late", owner=olive, next_checkin_due=today - D)
+    CustomerFactory(name="Archived", owner=olive, next_checkin_due=today - 30 * D, archived_at=now)
+
+    # Check-in adherence, 3 days' grace. Sam: on time, 10 days late, open past grace,
+    # open within grace (not counted) -> 1 of 3. Olive: done the same day -> 1 of 1.
+    def reminder(user, due, done_on=None, n=[0]):  # noqa: B006 - a counter for unique ids
+        n[0] += 1
+        return Reminder.objects.create(
+            kind=Reminder.Kind.CHECK_IN,
+            object_id=n[0],
+            customer=due_today,
+            recipient=user,
+            due_on=due,
+            state=Reminder.State.DONE if done_on else Reminder.State.PENDING,
+            done_at=timezone.make_aware(datetime.datetime.combine(done_on, datetime.time(12)))
+            if done_on
+            else None,
+        )
+
+    reminder(sam, today - 10 * D, done_on=today - 9 * D)
+    reminder(sam, today - 20 * D, done_on=today - 10 * D)
+    reminder(sam, today - 8 * D)
+    reminder(sam, today - D)
+    reminder(olive, today - 5 * D, done_on=today - 5 * D)
+
+    # Promises. Sam: kept, broken (open and past due); not yet due and not a promise don't
+    # count -> 1 of 2.
+    def follow_up(due, promised=True, done_on_time=None):
+        FollowUp.objects.create(
+            customer=due_today,
+            summary="x",
+            due_on=due,
+            assignee=sam,
+            created_by=sam,
+            promised=promised,
+            done_at=now if done_on_time is not None else None,
+            done_on_time=done_on_time,
+        )
+
+    follow_up(today - 3 * D, done_on_time=True)
+    follow_up(today - 2 * D)
+    follow_up(today + 2 * D)
+    follow_up(today - D, promised=False)
+
+    # Complaints: urgent unanswered for 2 h (breached), normal 1 h old (on track), high
+    # 3.5 h old with 4 h to respond (due soon), and a normal one answered after 2 h and
+    # resolved after 20 h (inside both targets).
+    angry = CustomerFactory(name="Angry", owner=sam, next_checkin_due=today + 9 * D)
+    ComplaintFactory(customer=angry, severity="urgent", opened_at=now - 2 * H, assignee=sam)
+    calm = CustomerFactory(name="Calm", owner=olive, next_checkin_due=today + 9 * D)
+    ComplaintFactory(customer=calm, severity="normal", opened_at=now - H, assignee=olive)
+    ComplaintFactory(customer=calm, severity="high", opened_at=now - 3.5 * H, assignee=sam)
+    opened = now - 50 * H
+    ComplaintFactory(
+        customer=calm,
+        severity="normal",
+        opened_at=opened,
+        status=Complaint.Status.RESOLVED,
+        first_response_at=opened + 2 * H,
+        resolved_at=opened + 20 * H,
+        assignee=olive,
+    )
+
+    # Outcomes this week: 2 exceeded, 1 met, 1 fell short among customer-facing kinds; a
+    # note that "exceeded" and the four complaints' "not known" do not count
+    # -> (2 - 1) / 4 = 25 points.
+    sad = CustomerFactory(name="Disappointed", owner=olive, next_checkin_due=today + 9 * D)
+    for outcome in ("exceeded", "exceeded", "met"):
+        InteractionFactory(customer=due_today, occurred_at=now - H, outcome=outcome)
+    InteractionFactory(customer=sad, occurred_at=now - H, outcome="fell_short")
+    InteractionFactory(customer=due_today, kind="note", occurred_at=now - H, outcome="exceeded")
+    return {"sam": sam, "olive": olive, "angry": angry, "sad": sad}
+
+
+def _rows(today, start):
+    return {row.user.username: row for row in dashboard.staff_rows(today, start)}
+
+
+def test_checkins_due_and_overdue_per_staff_member(book, today):
+    rows = _rows(today, today - 30 * D)
+
+    assert (rows["sam"].checkins_due, rows["sam"].checkins_overdue) == (1, 1)
+    assert (rows["olive"].checkins_due, rows["olive"].checkins_overdue) == (0, 1)
+
+
+def test_checkin_adherence(book, today):
+    rows = _rows(today, today - 30 * D)
+
+    assert (rows["sam"].checkins_on_time, rows["sam"].checkins_counted) == (1, 3)
+    assert rows["sam"].adherence == 33.3
+    assert rows["olive"].adherence == 100.0
+    assert dashboard.team_totals(list(rows.values())).adherence == 50.0
+
+
+def test_the_period_limits_adherence(book, today):
+    # Only the reminders due in the last 9 days: Sam's open one past grace.
+    rows = _rows(today, today - 9 * D)
+
+    assert (rows["sam"].checkins_on_time, rows["sam"].checkins_counted) == (0, 1)
+
+
+def test_promises_kept_on_time(book, today):
+    rows = _rows(today, today - 30 * D)
+
+    assert (rows["sam"].promises_kept_count, rows["sam"].promises_count) == (1, 2)
+    assert rows["sam"].promises_kept == 50.0
+    assert rows["olive"].promises_kept is None
+
+
+def test_open_complaints_by_severity_and_target_status(book, now, today):
+    figures = dashboard.complaint_figures(now, today - 30 * D)
+
+    assert figures.by_severity == {
+        "low": {"on_track": 0, "due_soon": 0, "breached": 0},
+        "normal": {"on_track": 1, "due_soon": 0, "breached": 0},
+        "high": {"on_track": 0, "due_soon": 1, "breached": 0},
+        "urgent": {"on_track": 0, "due_soon": 0, "breached": 1},
+    }
+    assert _rows(today, today - 30 * D)["sam"].open_complaints == 2
+
+
+def test_median_response_and_resolution_times(book, now, today):
+    figures = dashboard.complaint_figures(now, today - 30 * D)
+
+    assert [h for h in figures.median_response_hours if h is not None] == [2.0]
+    assert [h for h in figures.median_resolution_hours if h is not None] == [20.0]
+    assert figures.response_within_target == 100.0
+    assert figures.resolution_within_target == 100.0
+
+
+def test_perceived_quality_and_interactions_by_kind(book, today):
+    figures = dashboard.interaction_figures(today - 30 * D)
+
+    assert figures.quality_overall == 25.0
+    assert sum(figures.by_kind["call"]) == 4
+    assert sum(figures.by_kind["complaint"]) == 4
+    assert sum(figures.by_kind["note"]) == 1
+
+
+def test_customers_at_risk_worst_first(book, now, today):
+    figures = dashboard.complaint_figures(now, today - 30 * D)
+
+    risks = dashboard.customers_at_risk(today, now, figures.open_by_customer)
+
+    names = [risk.customer.name for risk in risks]
+    assert names[:2] == ["Calm", "Angry"]  # Calm has two open complaints, Angry one
+    assert names.index("Disappointed") < names.index("Five Late")
+    assert "Archived" not in names
+    assert "Fine" not in names
+
+
+def test_dashboard_is_for_managers_only(client, staff_client, manager_client, book):
+    assert client.get("/dashboard/").status_code == 302
+    assert staff_client.get("/dashboard/").status_code == 403
+    response = manager_client.get("/dashboard/?period=90")
+    assert response.status_code == 200
+    assert response.context["period"] == 90
+    for chart in ("chart-staff", "chart-complaints", "chart-times", "chart-quality", "chart-kinds"):
+        assert f'id="{chart}"' in response.content.decode()
+
+
+def test_a_nonsense_period_falls_back_to_thirty_days(manager_client, book):
+    assert manager_client.get("/dashboard/?period=abc").context["period"] == 30
+    assert manager_client.get("/dashboard/?period=7").context["period"] == 30
+
+
+@pytest.mark.parametrize("extra", [0, 40])
+def test_dashboard_query_count_is_pinned(manager_client, book, django_assert_num_queries, extra):
+    for _ in range(extra):
+        customer = CustomerFactory(owner=book["sam"])
+        InteractionFactory(customer=customer, outcome="fell_short")
+        ComplaintFactory(customer=customer, assignee=book["olive"])
+    # session, user, manager check, staff, check-ins, adherence, promises, complaints per
+    # assignee, open complaints, complaints in period, interactions per week, failed
+    # reminders, overdue customers, fell-short outcomes, at-risk customers
+    with django_assert_num_queries(15):
+        manager_client.get("/dashboard/")
+
+
+def test_staff_member_page(manager_client, staff_client, book, today):
+    sam = book["sam"]
+
+    response = manager_client.get(f"/dashboard/staff/{sam.pk}/")
+
+    assert response.status_code == 200
+    assert response.context["row"].checkins_overdue == 1
+    assert response.context["portfolio_count"] == 4
+    assert staff_client.get(f"/dashboard/staff/{sam.pk}/").status_code == 403
+    assert manager_client.get("/dashboard/staff/999999/").status_code == 404
+
+
+def test_failed_reminders_show_with_their_error(manager_client, book):
+    Reminder.objects.create(
+        kind=Reminder.Kind.CHECK_IN,
+        object_id=book["sad"].pk,
+        customer=book["sad"],
+        recipient=book["olive"],
+        due_on=timezone.localdate(),
+        state=Reminder.State.FAILED,
+        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+
+    content = manager_client.get("/dashboard/").content.decode()
+
+    assert "SMTPServerDisconnected: Connection unexpectedly closed" in content
+    assert "Retry" in content
