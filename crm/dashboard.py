@@ -63,8 +63,11 @@ def team_totals(rows: list[StaffRow]) -> StaffRow:
     return team
 
 
-def staff_rows(today: datetime.date, start: datetime.date, users=None) -> list[StaffRow]:
-    """Per member of staff: check-ins due and overdue, adherence, promises kept."""
+def staff_rows(
+    today: datetime.date, start: datetime.date, open_by_assignee: Counter, users=None
+) -> list[StaffRow]:
+    """Per member of staff: check-ins due and overdue, adherence, promises kept, and open
+    complaints (counted by complaint_figures, which reads every open case anyway)."""
     users = list(users if users is not None else assignable_users())
     rows = {user.pk: StaffRow(user=user) for user in users}
     checkins = (
@@ -83,14 +86,8 @@ def staff_rows(today: datetime.date, start: datetime.date, users=None) -> list[S
         rows[user_id].checkins_on_time, rows[user_id].checkins_counted = on_time, counted
     for user_id, (kept, counted) in promises_kept(today, start, rows).items():
         rows[user_id].promises_kept_count, rows[user_id].promises_count = kept, counted
-    open_cases = (
-        Complaint.objects.open()
-        .filter(assignee_id__in=rows)
-        .values("assignee_id")
-        .annotate(n=Count("id"))
-    )
-    for row in open_cases:
-        rows[row["assignee_id"]].open_complaints = row["n"]
+    for user_id, row in rows.items():
+        row.open_complaints = open_by_assignee.get(user_id, 0)
     return list(rows.values())
 
 
@@ -133,6 +130,7 @@ def promises_kept(today, start, user_ids) -> dict[int, tuple[int, int]]:
 class ComplaintFigures:
     by_severity: dict = field(default_factory=dict)  # severity -> {target status: count}
     open_by_customer: Counter = field(default_factory=Counter)
+    open_by_assignee: Counter = field(default_factory=Counter)
     weeks: list = field(default_factory=list)
     median_response_hours: list = field(default_factory=list)
     median_resolution_hours: list = field(default_factory=list)
@@ -151,6 +149,7 @@ def complaint_figures(now: datetime.datetime, start: datetime.date) -> Complaint
         figures.by_severity[severity] = dict.fromkeys(statuses, 0)
     for complaint in Complaint.objects.open().only(
         "customer_id",
+        "assignee_id",
         "severity",
         "status",
         "opened_at",
@@ -161,6 +160,7 @@ def complaint_figures(now: datetime.datetime, start: datetime.date) -> Complaint
     ):
         figures.by_severity[complaint.severity][complaint.target_status(now)] += 1
         figures.open_by_customer[complaint.customer_id] += 1
+        figures.open_by_assignee[complaint.assignee_id] += 1
 
     weekly = defaultdict(lambda: ([], []))
     responded = responded_in_time = resolved = resolved_in_time = 0
@@ -256,12 +256,10 @@ class AtRisk:
 
 
 def customers_at_risk(today, now, open_complaints_by_customer) -> list[AtRisk]:
-    """Overdue check-ins, unresolved complaints and recent "fell short" outcomes, worst first."""
-    overdue = dict(
-        Customer.objects.checkin_overdue(today)
-        .order_by("next_checkin_due", "id")
-        .values_list("id", "next_checkin_due")[: AT_RISK_LIMIT * 3]
-    )
+    """Overdue check-ins, unresolved complaints and recent "fell short" outcomes, worst first.
+
+    Candidates are scored from ids and counts alone; only the worst few are loaded whole."""
+    most_overdue = Customer.objects.checkin_overdue(today).order_by("next_checkin_due", "id")
     fell_short = dict(
         Interaction.objects.filter(
             outcome=Interaction.Outcome.FELL_SHORT,
@@ -271,18 +269,26 @@ def customers_at_risk(today, now, open_complaints_by_customer) -> list[AtRisk]:
         .annotate(n=Count("id"))
         .values_list("customer_id", "n")
     )
-    ids = set(overdue) | set(fell_short) | set(open_complaints_by_customer)
-    customers = Customer.objects.live().select_related("owner").in_bulk(ids)
+    candidates = (
+        Customer.objects.live()
+        .filter(
+            Q(pk__in=set(fell_short) | set(open_complaints_by_customer))
+            | Q(pk__in=most_overdue.values("pk")[: AT_RISK_LIMIT * 3])
+        )
+        .values_list("pk", "next_checkin_due")
+    )
     risks = [
         AtRisk(
-            customer=customer,
-            overdue_days=(today - customer.next_checkin_due).days
-            if customer.next_checkin_due and customer.next_checkin_due < today
-            else 0,
+            customer=pk,
+            overdue_days=(today - due).days if due and due < today else 0,
             open_complaints=open_complaints_by_customer.get(pk, 0),
             fell_short=fell_short.get(pk, 0),
         )
-        for pk, customer in customers.items()
+        for pk, due in candidates
     ]
-    risks.sort(key=lambda risk: (-risk.score, risk.customer.name))
-    return risks[:AT_RISK_LIMIT]
+    risks.sort(key=lambda risk: (-risk.score, risk.customer))
+    risks = risks[:AT_RISK_LIMIT]
+    customers = Customer.objects.select_related("owner").in_bulk([r.customer for r in risks])
+    for risk in risks:
+        risk.customer = customers[risk.customer]
+    return risks

@@ -22,7 +22,8 @@ def unsubscribe(request, token):
     customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
     if customer is None:
         return render(request, "customers/unsubscribe.html", {"invalid": True}, status=404)
-    done = False
+    # Already out (by an earlier click, or by staff): say so rather than ask again.
+    done = customer.email_opt_out
     if request.method == "POST":
         if not customer.email_opt_out:
             customer.email_opt_out = True

@@ -121,6 +121,7 @@ class ComplaintUpdateForm(forms.Form):
     )
     remedy_accepted = forms.NullBooleanField(
         label=_("Did the customer accept it?"),
+        required=False,
         widget=forms.Select(
             choices=[("", _("No answer yet")), ("true", _("Accepted")), ("false", _("Declined"))]
         ),

@@ -26,7 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         """UserFactory(role="Manager") puts the user in that group; staff by default."""
         if create:
-            self.groups.add(Group.objects.get(name=extracted or "Staff"))
+            self.groups.add(Group.objects.get_or_create(name=extracted or "Staff")[0])
             self.save()
 
 

@@ -14,7 +14,13 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
 }
-SAMPLE_ARGS = {"pk": "1", "customer_pk": "1", "uidb64": "MQ", "token": "set-password"}
+SAMPLE_ARGS = {
+    "pk": "1",
+    "customer_pk": "1",
+    "user_id": "1",
+    "uidb64": "MQ",
+    "token": "set-password",
+}
 
 
 def _walk(patterns, prefix="", namespace=""):

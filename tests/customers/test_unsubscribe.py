@@ -114,3 +114,13 @@ def test_a_deleted_customers_link_is_a_404(client, customer):
 
 def test_other_methods_are_refused(client, customer):
     assert client.put(_path(customer)).status_code == 405
+
+
+def test_an_opted_out_customer_is_told_so_instead_of_asked_again(client):
+    customer = CustomerFactory(email="quiet@example.com", email_opt_out=True)
+
+    response = client.get(_path(customer))
+
+    assert response.status_code == 200
+    assert "You are unsubscribed" in response.content.decode()
+    assert 'method="post"' not in response.content.decode()
