@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from customers.forms import assignable_users
@@ -203,18 +203,18 @@ def interaction_figures(start: datetime.date) -> InteractionFigures:
     interactions whose outcome is known, the share that exceeded expectations minus the share
     that fell short ("not known" says nothing about how the customer saw it)."""
     start_at = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
+    # Grouped by local day in SQL (a cast is far cheaper than date_trunc over a year of rows)
+    # and folded into weeks here: at most 7 x 9 kinds x 4 outcomes rows a week come back.
     rows = (
         Interaction.objects.filter(occurred_at__gte=start_at)
-        .annotate(week=TruncWeek("occurred_at"))
-        .values("week", "kind", "outcome")
+        .annotate(day=TruncDate("occurred_at"))
+        .values("day", "kind", "outcome")
         .annotate(n=Count("id"))
     )
     counts = defaultdict(lambda: defaultdict(int))
     outcomes = defaultdict(lambda: defaultdict(int))
     for row in rows:
-        week = row["week"]
-        if isinstance(week, datetime.datetime):
-            week = timezone.localdate(week)
+        week = row["day"] - datetime.timedelta(days=row["day"].weekday())
         counts[week][row["kind"]] += row["n"]
         known = row["outcome"] != Interaction.Outcome.UNKNOWN
         if known and row["kind"] in Interaction.CUSTOMER_FACING:

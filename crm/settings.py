@@ -231,8 +231,8 @@ COMPLAINT_TARGET_NOTICE_HOURS = env.int("COMPLAINT_TARGET_NOTICE_HOURS", default
 # Transient SMTP failures retry with exponential backoff: base * 2**attempt seconds.
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=5)
 EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
-_planning_seconds = env.int("PLAN_REMINDERS_EVERY_SECONDS", default=60 if DEBUG else 15 * 60)
-_digest_seconds = env.int("SEND_DIGESTS_EVERY_SECONDS", default=60 if DEBUG else 5 * 60)
+_planning_seconds = env.int("PLAN_REMINDERS_EVERY_SECONDS", default=30 if DEBUG else 15 * 60)
+_digest_seconds = env.int("SEND_DIGESTS_EVERY_SECONDS", default=30 if DEBUG else 5 * 60)
 CELERY_BEAT_SCHEDULE = {
     "plan-reminders": {
         "task": "interactions.tasks.plan_reminders",

@@ -41,7 +41,10 @@ def plan_reminders() -> int:
 
 @shared_task
 def send_digests() -> int:
-    """Queue today's digests for everyone with something due (every few minutes on beat)."""
+    """Queue today's digests for everyone with something due (every few minutes on beat).
+
+    Plans first, so a digest never misses what fell due since the last planning run."""
+    reminders.plan_reminders()
     digest_ids = digests.schedule_digests()
     transaction.on_commit(lambda: [send_digest.delay(pk) for pk in digest_ids])
     return len(digest_ids)
