@@ -12,7 +12,15 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "company", "email", "owner", "status", "next_checkin_due", "archived_at"]
+    list_display = [
+        "name",
+        "company",
+        "email",
+        "owner",
+        "status",
+        "next_checkin_due",
+        "archived_at",
+    ]
     list_filter = ["status", "segment", "temperament", "tags"]
     search_fields = ["name", "company", "email", "phone"]
     list_select_related = ["owner"]

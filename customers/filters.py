@@ -19,11 +19,15 @@ SORTS = {
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Search"), method="filter_search", widget=forms.TextInput(
+        label=_("Search"),
+        method="filter_search",
+        widget=forms.TextInput(
             attrs={"type": "search", "placeholder": _("Name, company, email or phone")}
-        )
+        ),
     )
-    owner = django_filters.ChoiceFilter(label=_("Owner"), method="filter_owner", empty_label=_("Anyone"))
+    owner = django_filters.ChoiceFilter(
+        label=_("Owner"), method="filter_owner", empty_label=_("Anyone")
+    )
     status = django_filters.ChoiceFilter(
         label=_("Status"),
         choices=[*Customer.Status.choices, (ARCHIVED, _("Archived"))],
@@ -32,7 +36,10 @@ class CustomerFilter(django_filters.FilterSet):
     )
     segment = django_filters.ChoiceFilter(
         label=_("Segment"),
-        choices=[(Customer.Segment.NEW, _("New")), (Customer.Segment.ESTABLISHED, _("Established"))],
+        choices=[
+            (Customer.Segment.NEW, _("New")),
+            (Customer.Segment.ESTABLISHED, _("Established")),
+        ],
         method="filter_segment",
         empty_label=_("Any"),
     )
@@ -110,4 +117,3 @@ class CustomerFilter(django_filters.FilterSet):
 
 def is_filtered(data) -> bool:
     return any(data.get(key) for key in ("q", "owner", "status", "segment", "tag", "overdue"))
-

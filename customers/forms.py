@@ -89,7 +89,9 @@ class CustomerForm(forms.ModelForm):
     def clean_email(self):
         email = normalise_email(self.cleaned_data.get("email"))
         if email:
-            clash = Customer.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).first()
+            clash = (
+                Customer.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).first()
+            )
             if clash:
                 raise forms.ValidationError(
                     format_html(

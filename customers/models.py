@@ -36,11 +36,19 @@ class Customer(models.Model):
         UNKNOWN = "unknown", _("Unknown")
 
     TEMPERAMENT_TIPS = {
-        Temperament.DRIVER: _("Be brief and direct: lead with the result, offer options, let them decide."),
-        Temperament.ANALYTICAL: _("Bring facts and detail in writing, and give them time to weigh it."),
-        Temperament.AMIABLE: _("Take time to be personal, reassure them, and never rush a decision."),
+        Temperament.DRIVER: _(
+            "Be brief and direct: lead with the result, offer options, let them decide."
+        ),
+        Temperament.ANALYTICAL: _(
+            "Bring facts and detail in writing, and give them time to weigh it."
+        ),
+        Temperament.AMIABLE: _(
+            "Take time to be personal, reassure them, and never rush a decision."
+        ),
         Temperament.EXPRESSIVE: _("Share their enthusiasm, talk about people and the big picture."),
-        Temperament.UNKNOWN: _("Listen first: note how they like to talk and decide, then set it here."),
+        Temperament.UNKNOWN: _(
+            "Listen first: note how they like to talk and decide, then set it here."
+        ),
     }
 
     class Segment(models.TextChoices):
@@ -192,8 +200,9 @@ class CustomerImport(models.Model):
 
     class Duplicates(models.TextChoices):
         SKIP = "skip", _("Skip them: keep the existing customer as it is")
-        UPDATE = "update", _(
-            "Update them: apply the row's filled-in cells to the existing customer"
+        UPDATE = (
+            "update",
+            _("Update them: apply the row's filled-in cells to the existing customer"),
         )
 
     created_by = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""Writes to customers. Each function is one transaction and leaves the stored check-in date right."""
+"""Writes to customers: one transaction each, leaving the stored check-in date right."""
 
 from collections.abc import Iterable
 
@@ -44,16 +44,6 @@ def customer_update(customer: Customer, *, tags: Iterable[Tag] | None = None, **
     customer.save()
     if tags is not None:
         customer.tags.set(tags)
-    return customer
-
-
-def customer_record_contact(customer: Customer, *, at=None) -> Customer:
-    """Note a real contact with the customer: it restarts the keep-in-touch clock."""
-    at = at or timezone.now()
-    if customer.last_contact_at is None or at > customer.last_contact_at:
-        customer.last_contact_at = at
-        refresh_next_checkin(customer)
-        customer.save(update_fields=["last_contact_at", "next_checkin_due", "updated_at"])
     return customer
 
 

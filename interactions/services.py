@@ -24,15 +24,22 @@ def _refuse_future(occurred_at: datetime.datetime) -> None:
         )
 
 
-def refresh_last_contact(customer_id: int) -> Customer:
-    """Set the customer's last contact from their customer-facing interactions, and with it the
-    next check-in date. Locks the customer row so two staff logging at once both count."""
+def refresh_last_contact(customer_id: int, *, logged_at=None) -> Customer:
+    """Set the customer's last contact, and with it the next check-in date.
+
+    A newly logged contact (``logged_at``) only ever moves it forward: a back-dated entry never
+    undoes a later contact, wherever that was recorded. A correction (no ``logged_at``)
+    recomputes it from the customer-facing interactions. Locks the customer row so two staff
+    logging at once both count."""
     customer = Customer.objects.select_for_update().get(pk=customer_id)
-    latest = (
-        Interaction.objects.filter(customer_id=customer_id)
-        .customer_facing()
-        .aggregate(latest=Max("occurred_at"))["latest"]
-    )
+    if logged_at is not None:
+        latest = max(filter(None, (logged_at, customer.last_contact_at)))
+    else:
+        latest = (
+            Interaction.objects.filter(customer_id=customer_id)
+            .customer_facing()
+            .aggregate(latest=Max("occurred_at"))["latest"]
+        )
     if latest != customer.last_contact_at and latest is not None:
         customer.last_contact_at = latest
         refresh_next_checkin(customer)
@@ -55,7 +62,7 @@ def interaction_log(*, customer: Customer, author, summary: str, **fields) -> In
     interaction.full_clean()
     interaction.save()
     if interaction.is_customer_facing:
-        refreshed = refresh_last_contact(customer.pk)
+        refreshed = refresh_last_contact(customer.pk, logged_at=interaction.occurred_at)
         customer.last_contact_at = refreshed.last_contact_at
         customer.next_checkin_due = refreshed.next_checkin_due
     return interaction

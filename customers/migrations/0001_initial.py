@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,45 +16,187 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('company', models.CharField(blank=True, max_length=200, verbose_name='company')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('preferred_channel', models.CharField(choices=[('email', 'Email'), ('phone', 'Phone'), ('sms', 'Text message'), ('in_person', 'In person')], default='email', max_length=20, verbose_name='preferred channel')),
-                ('temperament', models.CharField(choices=[('driver', 'Driver'), ('analytical', 'Analytical'), ('amiable', 'Amiable'), ('expressive', 'Expressive'), ('unknown', 'Unknown')], default='unknown', max_length=20, verbose_name='temperament')),
-                ('expectations', models.TextField(blank=True, help_text='What they expect from us.', verbose_name='expectations')),
-                ('unmet_wants', models.TextField(blank=True, help_text='Answers to "what do you wish we offered?"', verbose_name='unmet wants')),
-                ('customer_since', models.DateField(default=django.utils.timezone.localdate, verbose_name='customer since')),
-                ('segment', models.CharField(blank=True, choices=[('', 'Automatic'), ('new', 'New'), ('established', 'Established')], default='', help_text='Automatic: new for the first days after they became a customer.', max_length=20, verbose_name='segment')),
-                ('status', models.CharField(choices=[('prospect', 'Prospect'), ('active', 'Active'), ('at_risk', 'At risk'), ('lost', 'Lost')], default='active', max_length=20, verbose_name='status')),
-                ('checkin_cadence_days', models.PositiveSmallIntegerField(blank=True, help_text="Leave blank for the segment's default.", null=True, verbose_name='check-in every (days)')),
-                ('last_contact_at', models.DateTimeField(blank=True, null=True, verbose_name='last contact')),
-                ('next_checkin_due', models.DateField(blank=True, null=True, verbose_name='next check-in due')),
-                ('birthday', models.DateField(blank=True, null=True, verbose_name='birthday')),
-                ('email_opt_out', models.BooleanField(default=False, help_text='Send this customer no email.', verbose_name='email opt-out')),
-                ('archived_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='archived')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='customers', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('tags', models.ManyToManyField(blank=True, related_name='customers', to='customers.tag', verbose_name='tags')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("company", models.CharField(blank=True, max_length=200, verbose_name="company")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                (
+                    "preferred_channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("phone", "Phone"),
+                            ("sms", "Text message"),
+                            ("in_person", "In person"),
+                        ],
+                        default="email",
+                        max_length=20,
+                        verbose_name="preferred channel",
+                    ),
+                ),
+                (
+                    "temperament",
+                    models.CharField(
+                        choices=[
+                            ("driver", "Driver"),
+                            ("analytical", "Analytical"),
+                            ("amiable", "Amiable"),
+                            ("expressive", "Expressive"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                        verbose_name="temperament",
+                    ),
+                ),
+                (
+                    "expectations",
+                    models.TextField(
+                        blank=True,
+                        help_text="What they expect from us.",
+                        verbose_name="expectations",
+                    ),
+                ),
+                (
+                    "unmet_wants",
+                    models.TextField(
+                        blank=True,
+                        help_text='Answers to "what do you wish we offered?"',
+                        verbose_name="unmet wants",
+                    ),
+                ),
+                (
+                    "customer_since",
+                    models.DateField(
+                        default=django.utils.timezone.localdate, verbose_name="customer since"
+                    ),
+                ),
+                (
+                    "segment",
+                    models.CharField(
+                        blank=True,
+                        choices=[("", "Automatic"), ("new", "New"), ("established", "Established")],
+                        default="",
+                        help_text="Automatic: new for the first days after they became a customer.",
+                        max_length=20,
+                        verbose_name="segment",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("prospect", "Prospect"),
+                            ("active", "Active"),
+                            ("at_risk", "At risk"),
+                            ("lost", "Lost"),
+                        ],
+                        default="active",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "checkin_cadence_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Leave blank for the segment's default.",
+                        null=True,
+                        verbose_name="check-in every (days)",
+                    ),
+                ),
+                (
+                    "last_contact_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last contact"),
+                ),
+                (
+                    "next_checkin_due",
+                    models.DateField(blank=True, null=True, verbose_name="next check-in due"),
+                ),
+                ("birthday", models.DateField(blank=True, null=True, verbose_name="birthday")),
+                (
+                    "email_opt_out",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Send this customer no email.",
+                        verbose_name="email opt-out",
+                    ),
+                ),
+                (
+                    "archived_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="archived"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="customers",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="customers",
+                        to="customers.tag",
+                        verbose_name="tags",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
-                'indexes': [models.Index(fields=['name', 'id'], name='customer_name_id'), models.Index(fields=['-created_at', 'id'], name='customer_created'), models.Index(fields=['last_contact_at', 'id'], name='customer_last_contact'), models.Index(condition=models.Q(('archived_at__isnull', True)), fields=['next_checkin_due', 'id'], name='customer_checkin_due_live'), models.Index(fields=['status'], name='customer_status'), models.Index(fields=['segment', 'customer_since'], name='customer_segment'), models.Index(fields=['owner', 'next_checkin_due'], name='customer_owner_due')],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), condition=models.Q(('email', ''), _negated=True), name='customer_email_unique_ci', violation_error_message='Another customer already has this email address.')],
+                "ordering": ["name", "id"],
+                "indexes": [
+                    models.Index(fields=["name", "id"], name="customer_name_id"),
+                    models.Index(fields=["-created_at", "id"], name="customer_created"),
+                    models.Index(fields=["last_contact_at", "id"], name="customer_last_contact"),
+                    models.Index(
+                        condition=models.Q(("archived_at__isnull", True)),
+                        fields=["next_checkin_due", "id"],
+                        name="customer_checkin_due_live",
+                    ),
+                    models.Index(fields=["status"], name="customer_status"),
+                    models.Index(fields=["segment", "customer_since"], name="customer_segment"),
+                    models.Index(fields=["owner", "next_checkin_due"], name="customer_owner_due"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("email"),
+                        condition=models.Q(("email", ""), _negated=True),
+                        name="customer_email_unique_ci",
+                        violation_error_message="Another customer already has this email address.",
+                    )
+                ],
             },
         ),
     ]

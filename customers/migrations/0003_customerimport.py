@@ -6,29 +6,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_search_indexes'),
+        ("customers", "0002_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustomerImport',
+            name="CustomerImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded')),
-                ('filename', models.CharField(max_length=255, verbose_name='file name')),
-                ('text', models.TextField(verbose_name='contents')),
-                ('duplicates', models.CharField(choices=[('skip', 'Skip them: keep the existing customer as it is'), ('update', "Update them: apply the row's filled-in cells to the existing customer")], default='skip', max_length=10, verbose_name='existing customers')),
-                ('imported_at', models.DateTimeField(blank=True, null=True, verbose_name='imported')),
-                ('created_count', models.PositiveIntegerField(default=0)),
-                ('updated_count', models.PositiveIntegerField(default=0)),
-                ('skipped_count', models.PositiveIntegerField(default=0)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='customer_imports', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded")),
+                ("filename", models.CharField(max_length=255, verbose_name="file name")),
+                ("text", models.TextField(verbose_name="contents")),
+                (
+                    "duplicates",
+                    models.CharField(
+                        choices=[
+                            ("skip", "Skip them: keep the existing customer as it is"),
+                            (
+                                "update",
+                                "Update them: apply the row's filled-in cells to the existing customer",
+                            ),
+                        ],
+                        default="skip",
+                        max_length=10,
+                        verbose_name="existing customers",
+                    ),
+                ),
+                (
+                    "imported_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="imported"),
+                ),
+                ("created_count", models.PositiveIntegerField(default=0)),
+                ("updated_count", models.PositiveIntegerField(default=0)),
+                ("skipped_count", models.PositiveIntegerField(default=0)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="customer_imports",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -8,47 +8,170 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_customerimport'),
+        ("customers", "0003_customerimport"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalCustomer',
+            name="HistoricalCustomer",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('company', models.CharField(blank=True, max_length=200, verbose_name='company')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('preferred_channel', models.CharField(choices=[('email', 'Email'), ('phone', 'Phone'), ('sms', 'Text message'), ('in_person', 'In person')], default='email', max_length=20, verbose_name='preferred channel')),
-                ('temperament', models.CharField(choices=[('driver', 'Driver'), ('analytical', 'Analytical'), ('amiable', 'Amiable'), ('expressive', 'Expressive'), ('unknown', 'Unknown')], default='unknown', max_length=20, verbose_name='temperament')),
-                ('expectations', models.TextField(blank=True, help_text='What they expect from us.', verbose_name='expectations')),
-                ('unmet_wants', models.TextField(blank=True, help_text='Answers to "what do you wish we offered?"', verbose_name='unmet wants')),
-                ('customer_since', models.DateField(default=django.utils.timezone.localdate, verbose_name='customer since')),
-                ('segment', models.CharField(blank=True, choices=[('', 'Automatic'), ('new', 'New'), ('established', 'Established')], default='', help_text='Automatic: new for the first days after they became a customer.', max_length=20, verbose_name='segment')),
-                ('status', models.CharField(choices=[('prospect', 'Prospect'), ('active', 'Active'), ('at_risk', 'At risk'), ('lost', 'Lost')], default='active', max_length=20, verbose_name='status')),
-                ('checkin_cadence_days', models.PositiveSmallIntegerField(blank=True, help_text="Leave blank for the segment's default.", null=True, verbose_name='check-in every (days)')),
-                ('last_contact_at', models.DateTimeField(blank=True, null=True, verbose_name='last contact')),
-                ('next_checkin_due', models.DateField(blank=True, null=True, verbose_name='next check-in due')),
-                ('birthday', models.DateField(blank=True, null=True, verbose_name='birthday')),
-                ('email_opt_out', models.BooleanField(default=False, help_text='Send this customer no email.', verbose_name='email opt-out')),
-                ('archived_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='archived')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("company", models.CharField(blank=True, max_length=200, verbose_name="company")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                (
+                    "preferred_channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("phone", "Phone"),
+                            ("sms", "Text message"),
+                            ("in_person", "In person"),
+                        ],
+                        default="email",
+                        max_length=20,
+                        verbose_name="preferred channel",
+                    ),
+                ),
+                (
+                    "temperament",
+                    models.CharField(
+                        choices=[
+                            ("driver", "Driver"),
+                            ("analytical", "Analytical"),
+                            ("amiable", "Amiable"),
+                            ("expressive", "Expressive"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                        verbose_name="temperament",
+                    ),
+                ),
+                (
+                    "expectations",
+                    models.TextField(
+                        blank=True,
+                        help_text="What they expect from us.",
+                        verbose_name="expectations",
+                    ),
+                ),
+                (
+                    "unmet_wants",
+                    models.TextField(
+                        blank=True,
+                        help_text='Answers to "what do you wish we offered?"',
+                        verbose_name="unmet wants",
+                    ),
+                ),
+                (
+                    "customer_since",
+                    models.DateField(
+                        default=django.utils.timezone.localdate, verbose_name="customer since"
+                    ),
+                ),
+                (
+                    "segment",
+                    models.CharField(
+                        blank=True,
+                        choices=[("", "Automatic"), ("new", "New"), ("established", "Established")],
+                        default="",
+                        help_text="Automatic: new for the first days after they became a customer.",
+                        max_length=20,
+                        verbose_name="segment",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("prospect", "Prospect"),
+                            ("active", "Active"),
+                            ("at_risk", "At risk"),
+                            ("lost", "Lost"),
+                        ],
+                        default="active",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "checkin_cadence_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Leave blank for the segment's default.",
+                        null=True,
+                        verbose_name="check-in every (days)",
+                    ),
+                ),
+                (
+                    "last_contact_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last contact"),
+                ),
+                (
+                    "next_checkin_due",
+                    models.DateField(blank=True, null=True, verbose_name="next check-in due"),
+                ),
+                ("birthday", models.DateField(blank=True, null=True, verbose_name="birthday")),
+                (
+                    "email_opt_out",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Send this customer no email.",
+                        verbose_name="email opt-out",
+                    ),
+                ),
+                (
+                    "archived_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="archived"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical customer',
-                'verbose_name_plural': 'historical customers',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical customer",
+                "verbose_name_plural": "historical customers",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

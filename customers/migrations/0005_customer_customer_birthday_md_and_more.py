@@ -6,19 +6,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0004_historicalcustomer'),
+        ("customers", "0004_historicalcustomer"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(django.db.models.functions.datetime.ExtractMonth('birthday'), django.db.models.functions.datetime.ExtractDay('birthday'), name='customer_birthday_md'),
+            model_name="customer",
+            index=models.Index(
+                django.db.models.functions.datetime.ExtractMonth("birthday"),
+                django.db.models.functions.datetime.ExtractDay("birthday"),
+                name="customer_birthday_md",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(django.db.models.functions.datetime.ExtractMonth('customer_since'), django.db.models.functions.datetime.ExtractDay('customer_since'), name='customer_since_md'),
+            model_name="customer",
+            index=models.Index(
+                django.db.models.functions.datetime.ExtractMonth("customer_since"),
+                django.db.models.functions.datetime.ExtractDay("customer_since"),
+                name="customer_since_md",
+            ),
         ),
     ]

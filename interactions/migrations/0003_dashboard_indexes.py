@@ -5,24 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0005_customer_customer_birthday_md_and_more'),
-        ('interactions', '0002_digest_reminder_and_more'),
+        ("customers", "0005_customer_customer_birthday_md_and_more"),
+        ("interactions", "0002_digest_reminder_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='interaction',
-            name='interaction_when_kind',
+            model_name="interaction",
+            name="interaction_when_kind",
         ),
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(fields=['occurred_at', 'kind', 'outcome'], name='interaction_week_mix'),
+            model_name="interaction",
+            index=models.Index(
+                fields=["occurred_at", "kind", "outcome"], name="interaction_week_mix"
+            ),
         ),
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(condition=models.Q(('outcome', 'fell_short')), fields=['occurred_at'], name='interaction_fell_short'),
+            model_name="interaction",
+            index=models.Index(
+                condition=models.Q(("outcome", "fell_short")),
+                fields=["occurred_at"],
+                name="interaction_fell_short",
+            ),
         ),
     ]

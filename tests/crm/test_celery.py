@@ -29,7 +29,16 @@ def test_round_trip_on_the_embedded_filesystem_broker(tmp_path):
     }
     env.update(RAPPORT_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="crm.settings")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--loglevel=warning"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "crm",
+            "worker",
+            "--pool=solo",
+            "--loglevel=warning",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from crm import dashboard
-from interactions.models import Complaint, FollowUp, Interaction, Reminder
+from interactions.models import Complaint, FollowUp, Reminder
 from tests.factories import CustomerFactory
 from tests.interactions.factories import ComplaintFactory, InteractionFactory
 

@@ -20,7 +20,7 @@ def _compose():
 
 
 def _program(command: str) -> list[str]:
-    """The program and its app, e.g. ['celery', '-A', 'crm', 'worker'] or ['gunicorn', 'crm.wsgi']."""
+    """The program and its app: ['celery', '-A', 'crm', 'worker'] or ['gunicorn', 'crm.wsgi']."""
     words = shlex.split(command.split("&&")[-1].strip().strip('"'))
     return words[:4] if words[0] == "celery" else words[:2]
 

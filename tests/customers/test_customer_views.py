@@ -131,7 +131,9 @@ def test_other_staff_can_read_but_not_edit(other_staff_client, owned):
 
 
 @pytest.mark.parametrize("count", [3, 60])
-def test_profile_query_count_is_constant(staff_client, staff_user, django_assert_num_queries, count):
+def test_profile_query_count_is_constant(
+    staff_client, staff_user, django_assert_num_queries, count
+):
     tags = [TagFactory() for _ in range(3)]
     customers = CustomerFactory.create_batch(count, owner=staff_user, tags=tags)
     customer = customers[-1]
@@ -233,7 +235,11 @@ def test_manager_reassigns_in_bulk(manager_client, staff_user, other_staff_user)
 
     response = manager_client.post(
         "/customers/reassign/",
-        {"customers": [c.pk for c in mine[:2]], "owner": other_staff_user.pk, "next": "/customers/"},
+        {
+            "customers": [c.pk for c in mine[:2]],
+            "owner": other_staff_user.pk,
+            "next": "/customers/",
+        },
     )
 
     assert response.status_code == 302

@@ -81,9 +81,7 @@ def test_staff_sees_their_own_reminders_due_and_not_someone_elses(
         state=S.SNOOZED,
         snoozed_until=days_from_today(2),
     )
-    ReminderFactory(
-        customer=QuietCustomerFactory(owner=staff_user, name="Dan Done"), state=S.DONE
-    )
+    ReminderFactory(customer=QuietCustomerFactory(owner=staff_user, name="Dan Done"), state=S.DONE)
     today = ReminderFactory(customer=QuietCustomerFactory(owner=staff_user, name="Grace Hopper"))
 
     response = staff_client.get("/reminders/")
