@@ -13,6 +13,7 @@ from customers.models import Customer
 from interactions.complaint_views import with_badges
 from interactions.forms import SnoozeForm
 from interactions.models import Complaint, FollowUp
+from interactions.reminders import reminders_for
 
 from .celery import app as celery_app
 
@@ -52,11 +53,15 @@ def my_day(request):
         .order_by("due_on", "id")
     )
     complaints = _my_open_complaints(user)
+    reminders = reminders_for(user, today)
     return render(
         request,
         "crm/my_day.html",
         {
             "today": today,
+            # The same items as /reminders/, with the same actions.
+            "reminders": reminders[:MY_DAY_LIMIT],
+            "reminder_count": reminders.count(),
             "checkins": checkins[:MY_DAY_LIMIT],
             "checkin_count": checkins.count(),
             "follow_ups": follow_ups[:MY_DAY_LIMIT],

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from interactions.models import Complaint
+from interactions.reminders import plan_reminders
 from tests.factories import CustomerFactory, UserFactory
 from tests.interactions.factories import ComplaintFactory
 from tests.interactions.factories_timeline import FollowUpFactory
@@ -176,10 +177,14 @@ def test_my_day_query_count_is_constant(staff_client, staff_user, django_assert_
         FollowUpFactory(customer=customer, assignee=others[n % 2], due_on=today)
         ComplaintFactory(customer=customer, assignee=staff_user, opened_by=others[0])
 
-    # session, user, check-ins (page, count), follow-ups (page + customers, count),
-    # complaints (page + customers, count), the manager check for the menu
-    with django_assert_num_queries(9):
+    plan_reminders()
+    # session, user, reminders (page + customers, count), check-ins (page, count), follow-ups
+    # (page + customers, count), complaints (page + customers, count), the manager check
+    with django_assert_num_queries(11):
         response = staff_client.get("/")
 
+    # For each row: the check-in, the follow-up, and the complaint's response target (due
+    # within a day).
+    assert response.context["reminder_count"] == 3 * count
     assert response.context["follow_up_count"] == count
     assert response.context["complaint_count"] == count
