@@ -10,8 +10,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from customers.forms import assignable_users
@@ -46,84 +55,75 @@ class StaffRow:
         return _share(self.promises_kept_count, self.promises_count)
 
 
+COUNTED = (
+    "checkins_due",
+    "checkins_overdue",
+    "checkins_on_time",
+    "checkins_counted",
+    "promises_kept_count",
+    "promises_count",
+)
+
+
 def team_totals(rows: list[StaffRow]) -> StaffRow:
     """The whole team as one row: counts added up, shares computed from the sums."""
     team = StaffRow(user=None)
     for row in rows:
-        for name in (
-            "checkins_due",
-            "checkins_overdue",
-            "checkins_on_time",
-            "checkins_counted",
-            "promises_kept_count",
-            "promises_count",
-            "open_complaints",
-        ):
+        for name in (*COUNTED, "open_complaints"):
             setattr(team, name, getattr(team, name) + getattr(row, name))
     return team
+
+
+def _count_per_user(queryset, user_field):
+    """A correlated count of ``queryset`` rows belonging to the outer user, 0 when none."""
+    counted = (
+        queryset.filter(**{user_field: OuterRef("pk")})
+        .order_by()
+        .values(user_field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def staff_rows(
     today: datetime.date, start: datetime.date, open_by_assignee: Counter, users=None
 ) -> list[StaffRow]:
-    """Per member of staff: check-ins due and overdue, adherence, promises kept, and open
-    complaints (counted by complaint_figures, which reads every open case anyway)."""
-    users = list(users if users is not None else assignable_users())
-    rows = {user.pk: StaffRow(user=user) for user in users}
-    checkins = (
-        Customer.objects.live()
-        .filter(owner_id__in=rows, next_checkin_due__lte=today)
-        .values("owner_id")
-        .annotate(
-            due=Count("id", filter=Q(next_checkin_due=today)),
-            overdue=Count("id", filter=Q(next_checkin_due__lt=today)),
-        )
-    )
-    for row in checkins:
-        rows[row["owner_id"]].checkins_due = row["due"]
-        rows[row["owner_id"]].checkins_overdue = row["overdue"]
-    for user_id, (on_time, counted) in checkin_adherence(today, start, rows).items():
-        rows[user_id].checkins_on_time, rows[user_id].checkins_counted = on_time, counted
-    for user_id, (kept, counted) in promises_kept(today, start, rows).items():
-        rows[user_id].promises_kept_count, rows[user_id].promises_count = kept, counted
-    for user_id, row in rows.items():
-        row.open_complaints = open_by_assignee.get(user_id, 0)
-    return list(rows.values())
-
-
-def checkin_adherence(today, start, user_ids) -> dict[int, tuple[int, int]]:
-    """Check-ins done within the grace days of falling due, of those due in the period whose
-    grace has run out or that were done: {user id: (on time, counted)}."""
+    """Per member of staff, in one query: check-ins due today and overdue; check-in adherence
+    (check-ins due in the period done within the grace days, of those done or past their
+    grace); promises kept (promised follow-ups due in the period done by their due date, of
+    those done or past due: a promise still open after its due date is broken). Open
+    complaints come from complaint_figures, which reads every open case anyway."""
     grace = datetime.timedelta(days=settings.CHECKIN_GRACE_DAYS)
+    live = Customer.objects.live().filter(next_checkin_due__lte=today)
     lateness = ExpressionWrapper(TruncDate("done_at") - F("due_on"), output_field=DurationField())
-    rows = (
-        Reminder.objects.filter(
-            kind=Reminder.Kind.CHECK_IN,
-            due_on__gte=start,
-            due_on__lte=today,
-            recipient_id__in=user_ids,
-        )
-        .annotate(lateness=lateness)
-        .values("recipient_id")
-        .annotate(
-            on_time=Count("id", filter=Q(state=Reminder.State.DONE, lateness__lte=grace)),
-            counted=Count("id", filter=Q(state=Reminder.State.DONE) | Q(due_on__lt=today - grace)),
-        )
-    )
-    return {row["recipient_id"]: (row["on_time"], row["counted"]) for row in rows}
-
-
-def promises_kept(today, start, user_ids) -> dict[int, tuple[int, int]]:
-    """Promised follow-ups due in the period and done by their due date: {user: (kept, due)}.
-    A promise still open after its due date counts as broken."""
-    rows = (
+    checkins = Reminder.objects.filter(
+        kind=Reminder.Kind.CHECK_IN, due_on__gte=start, due_on__lte=today
+    ).annotate(lateness=lateness)
+    promised = (
         FollowUp.objects.promises()
-        .filter(due_on__gte=start, assignee_id__in=user_ids)
+        .filter(due_on__gte=start)
         .filter(Q(done_at__isnull=False) | Q(due_on__lt=today))
-        .values("assignee_id")
-        .annotate(kept=Count("id", filter=Q(done_on_time=True)), counted=Count("id"))
     )
-    return {row["assignee_id"]: (row["kept"], row["counted"]) for row in rows}
+    done = Q(state=Reminder.State.DONE)
+    users = (users if users is not None else assignable_users()).annotate(
+        checkins_due=_count_per_user(live.filter(next_checkin_due=today), "owner"),
+        checkins_overdue=_count_per_user(live.filter(next_checkin_due__lt=today), "owner"),
+        checkins_on_time=_count_per_user(checkins.filter(done, lateness__lte=grace), "recipient"),
+        checkins_counted=_count_per_user(
+            checkins.filter(done | Q(due_on__lt=today - grace)), "recipient"
+        ),
+        promises_kept_count=_count_per_user(promised.filter(done_on_time=True), "assignee"),
+        promises_count=_count_per_user(promised, "assignee"),
+    )
+    return [
+        StaffRow(
+            user=user,
+            open_complaints=open_by_assignee.get(user.pk, 0),
+            **{name: getattr(user, name) for name in COUNTED},
+        )
+        for user in users
+    ]
 
 
 @dataclass

@@ -23,9 +23,9 @@ def _period(request) -> int:
 
 @manager_required
 def dashboard_view(request):
-    # 14 queries whatever the data: session, user, manager check, open complaints, complaints
-    # in period, interactions per week, staff, check-ins, adherence, promises, fell-short
-    # outcomes, at-risk candidates, the worst of them, failed reminders.
+    # 11 queries whatever the data: session, user, manager check, open complaints, complaints
+    # in period, interactions per week, staff with their counts, fell-short outcomes, at-risk
+    # candidates, the worst of them, failed reminders.
     now = timezone.now()
     today = timezone.localdate(now)
     period = _period(request)
@@ -92,7 +92,8 @@ def staff_member(request, user_id):
     period = _period(request)
     start = today - datetime.timedelta(days=period)
     open_by_assignee = {user.pk: Complaint.objects.open().assigned_to(user).count()}
-    (row,) = dashboard.staff_rows(today, start, open_by_assignee, users=[user])
+    users = assignable_users().filter(pk=user.pk)
+    (row,) = dashboard.staff_rows(today, start, open_by_assignee, users=users)
     portfolio = Customer.objects.live().owned_by(user)
     return render(
         request,

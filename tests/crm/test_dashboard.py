@@ -208,9 +208,9 @@ def test_dashboard_query_count_is_pinned(manager_client, book, django_assert_num
         InteractionFactory(customer=customer, outcome="fell_short")
         ComplaintFactory(customer=customer, assignee=book["olive"])
     # session, user, manager check, open complaints, complaints in period, interactions per
-    # week, staff, check-ins, adherence, promises, fell-short outcomes, at-risk candidates,
-    # the worst of them, failed reminders
-    with django_assert_num_queries(14):
+    # week, staff with their counts, fell-short outcomes, at-risk candidates, the worst of
+    # them, failed reminders
+    with django_assert_num_queries(11):
         manager_client.get("/dashboard/")
 
 
