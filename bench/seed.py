@@ -85,7 +85,8 @@ def seed(scale: float, rng: random.Random) -> dict:
         cursor.execute(
             "TRUNCATE customers_customer, customers_customer_tags, interactions_interaction, "
             "interactions_complaint, interactions_complaintevent, interactions_followup, "
-            "interactions_reminder, interactions_digest RESTART IDENTITY CASCADE"
+            "interactions_reminder, interactions_digest, interactions_interactiondaycount, "
+            "interactions_interactiondayscounted RESTART IDENTITY CASCADE"
         )
 
         # Customers: 5% due for a check-in today or overdue, the rest due within two months.
@@ -270,6 +271,9 @@ def seed(scale: float, rng: random.Random) -> dict:
             ],
             complaints(),
         )
+    from interactions import stats
+
+    stats.refresh()  # the dashboard's daily summary, as the hourly task would have it
     # VACUUM as well as ANALYZE: it sets the visibility map, so index-only scans work as they
     # would on a database that has been in use for a while. It cannot run in a transaction.
     with connection.cursor() as django_cursor:

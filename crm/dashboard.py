@@ -8,6 +8,7 @@ import datetime
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 
 from django.conf import settings
 from django.db.models import (
@@ -25,7 +26,14 @@ from django.utils import timezone
 
 from customers.forms import assignable_users
 from customers.models import Customer
-from interactions.models import Complaint, FollowUp, Interaction, Reminder
+from interactions import stats
+from interactions.models import (
+    Complaint,
+    FollowUp,
+    Interaction,
+    InteractionDayCount,
+    Reminder,
+)
 
 PERIODS = (30, 90, 365)
 AT_RISK_LIMIT = 20
@@ -74,12 +82,12 @@ def team_totals(rows: list[StaffRow]) -> StaffRow:
     return team
 
 
-def _count_per_user(queryset, user_field):
-    """A correlated count of ``queryset`` rows belonging to the outer user, 0 when none."""
+def _correlated_count(queryset, field):
+    """A correlated count of ``queryset`` rows whose ``field`` is the outer row, 0 when none."""
     counted = (
-        queryset.filter(**{user_field: OuterRef("pk")})
+        queryset.filter(**{field: OuterRef("pk")})
         .order_by()
-        .values(user_field)
+        .values(field)
         .annotate(n=Count("pk"))
         .values("n")
     )
@@ -107,14 +115,14 @@ def staff_rows(
     )
     done = Q(state=Reminder.State.DONE)
     users = (users if users is not None else assignable_users()).annotate(
-        checkins_due=_count_per_user(live.filter(next_checkin_due=today), "owner"),
-        checkins_overdue=_count_per_user(live.filter(next_checkin_due__lt=today), "owner"),
-        checkins_on_time=_count_per_user(checkins.filter(done, lateness__lte=grace), "recipient"),
-        checkins_counted=_count_per_user(
+        checkins_due=_correlated_count(live.filter(next_checkin_due=today), "owner"),
+        checkins_overdue=_correlated_count(live.filter(next_checkin_due__lt=today), "owner"),
+        checkins_on_time=_correlated_count(checkins.filter(done, lateness__lte=grace), "recipient"),
+        checkins_counted=_correlated_count(
             checkins.filter(done | Q(due_on__lt=today - grace)), "recipient"
         ),
-        promises_kept_count=_count_per_user(promised.filter(done_on_time=True), "assignee"),
-        promises_count=_count_per_user(promised, "assignee"),
+        promises_kept_count=_correlated_count(promised.filter(done_on_time=True), "assignee"),
+        promises_count=_correlated_count(promised, "assignee"),
     )
     return [
         StaffRow(
@@ -198,22 +206,30 @@ class InteractionFigures:
     quality_overall: float | None = None
 
 
-def interaction_figures(start: datetime.date) -> InteractionFigures:
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def interaction_figures(start: datetime.date, today: datetime.date) -> InteractionFigures:
     """Interactions per week by kind, and perceived quality per week: of the customer-facing
     interactions whose outcome is known, the share that exceeded expectations minus the share
     that fell short ("not known" says nothing about how the customer saw it)."""
-    start_at = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
-    # Grouped by local day in SQL (a cast is far cheaper than date_trunc over a year of rows)
-    # and folded into weeks here: at most 7 x 9 kinds x 4 outcomes rows a week come back.
-    rows = (
-        Interaction.objects.filter(occurred_at__gte=start_at)
+    # Days up to the summary's last come from it; later days are counted live.
+    through = stats.counted_through() or start - datetime.timedelta(days=1)
+    live_start = max(start, through + datetime.timedelta(days=1))
+    summarised = InteractionDayCount.objects.filter(day__gte=start, day__lt=live_start).values(
+        "day", "kind", "outcome", n=F("count")
+    )
+    live = (
+        Interaction.objects.filter(occurred_at__gte=_day_start(live_start))
         .annotate(day=TruncDate("occurred_at"))
         .values("day", "kind", "outcome")
         .annotate(n=Count("id"))
+        .order_by()
     )
     counts = defaultdict(lambda: defaultdict(int))
     outcomes = defaultdict(lambda: defaultdict(int))
-    for row in rows:
+    for row in chain(summarised, live):
         week = row["day"] - datetime.timedelta(days=row["day"].weekday())
         counts[week][row["kind"]] += row["n"]
         known = row["outcome"] != Interaction.Outcome.UNKNOWN
@@ -260,6 +276,8 @@ def customers_at_risk(today, now, open_complaints_by_customer) -> list[AtRisk]:
 
     Candidates are scored from ids and counts alone; only the worst few are loaded whole."""
     most_overdue = Customer.objects.checkin_overdue(today).order_by("next_checkin_due", "id")
+    # Counted apart: joined into the candidates' query as a correlated count, the OR of three
+    # id lists makes PostgreSQL scan every customer.
     fell_short = dict(
         Interaction.objects.filter(
             outcome=Interaction.Outcome.FELL_SHORT,

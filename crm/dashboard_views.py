@@ -23,15 +23,15 @@ def _period(request) -> int:
 
 @manager_required
 def dashboard_view(request):
-    # 11 queries whatever the data: session, user, manager check, open complaints, complaints
-    # in period, interactions per week, staff with their counts, fell-short outcomes, at-risk
-    # candidates, the worst of them, failed reminders.
+    # 13 queries whatever the data: session, user, manager check, open complaints, complaints
+    # in period, days counted through, summarised days, live days, staff with their counts,
+    # fell-short outcomes, at-risk candidates, the worst of them, failed reminders.
     now = timezone.now()
     today = timezone.localdate(now)
     period = _period(request)
     start = today - datetime.timedelta(days=period)
     complaints = dashboard.complaint_figures(now, start)
-    interactions = dashboard.interaction_figures(start)
+    interactions = dashboard.interaction_figures(start, today)
     staff = dashboard.staff_rows(today, start, complaints.open_by_assignee)
     charts = {
         "staff": {

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "crm",
     "customers",
     "interactions",
+    "voice",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,7 @@ EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=5)
 EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
 _planning_seconds = env.int("PLAN_REMINDERS_EVERY_SECONDS", default=30 if DEBUG else 15 * 60)
 _digest_seconds = env.int("SEND_DIGESTS_EVERY_SECONDS", default=30 if DEBUG else 5 * 60)
+_plan_surveys_seconds = env.int("PLAN_SURVEYS_EVERY_SECONDS", default=60 if DEBUG else 60 * 60)
 CELERY_BEAT_SCHEDULE = {
     "plan-reminders": {
         "task": "interactions.tasks.plan_reminders",
@@ -242,4 +244,34 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interactions.tasks.send_digests",
         "schedule": _digest_seconds,
     },
+    "refresh-interaction-counts": {
+        "task": "interactions.tasks.refresh_interaction_counts",
+        "schedule": 60 * 60,
+    },
+    "plan-surveys": {
+        "task": "voice.tasks.plan_surveys",
+        "schedule": _plan_surveys_seconds,
+    },
 }
+
+# Voice of the customer -----------------------------------------------------------------------
+# Surveys go out this many days after a complaint is resolved, and every N months to each active
+# customer; never two to one customer within the minimum gap. A link works for SURVEY_LINK_DAYS.
+SURVEY_DAYS_AFTER_RESOLUTION = env.int("SURVEY_DAYS_AFTER_RESOLUTION", default=3)
+SURVEY_EVERY_MONTHS = env.int("SURVEY_EVERY_MONTHS", default=6)
+SURVEY_MIN_GAP_DAYS = env.int("SURVEY_MIN_GAP_DAYS", default=30)
+SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=30)
+# Periodic surveys planned per run at most, so the first run on a large book spreads out.
+SURVEY_PLAN_BATCH = env.int("SURVEY_PLAN_BATCH", default=500)
+# The public feedback form: submissions per email address and per client address an hour,
+# the longest message, and the largest request body accepted.
+FEEDBACK_RATE_LIMIT = env.int("FEEDBACK_RATE_LIMIT", default=5)
+FEEDBACK_MAX_MESSAGE = env.int("FEEDBACK_MAX_MESSAGE", default=5000)
+FEEDBACK_MAX_REQUEST_BYTES = env.int("FEEDBACK_MAX_REQUEST_BYTES", default=64 * 1024)
+# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR). The client
+# address is the entry that many places from the end: the one the outermost proxy wrote.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Loyalty counts the last 12 months: scores older than this are recomputed by the survey
+# planner, a batch a run, so they follow the calendar even when nothing new is logged.
+LOYALTY_REFRESH_DAYS = env.int("LOYALTY_REFRESH_DAYS", default=7)
+LOYALTY_REFRESH_BATCH = env.int("LOYALTY_REFRESH_BATCH", default=1000)

@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,9 @@ SORTS = {
     "-last_contact": ("-last_contact_at", "-id"),
     "last_contact": ("last_contact_at", "id"),
     "-created": ("-created_at", "id"),
+    # Customers without a score yet (too little to go on) come last either way.
+    "loyalty": (F("loyalty_score").asc(nulls_last=True), "id"),
+    "-loyalty": (F("loyalty_score").desc(nulls_last=True), "-id"),
 }
 
 
@@ -60,6 +64,8 @@ class CustomerFilter(django_filters.FilterSet):
             ("-last_contact", _("Last contact, newest")),
             ("last_contact", _("Last contact, oldest")),
             ("-created", _("Recently added")),
+            ("loyalty", _("Loyalty, lowest first")),
+            ("-loyalty", _("Loyalty, highest first")),
         ],
     )
 

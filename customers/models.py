@@ -114,8 +114,18 @@ class Customer(models.Model):
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Written only by voice.loyalty.loyalty_recompute, from a task, whenever an input changes.
+    # Stored so the list sorts by it and the profile shows it without computing anything.
+    loyalty_score = models.PositiveSmallIntegerField(
+        _("loyalty score"), null=True, blank=True, editable=False
+    )
+    loyalty_factors = models.JSONField(_("loyalty factors"), default=dict, editable=False)
+    loyalty_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Loyalty is derived and recomputed often: recording it would bury the real changes.
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "loyalty_score", "loyalty_factors", "loyalty_computed_at"]
+    )
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -133,6 +143,9 @@ class Customer(models.Model):
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["-created_at", "id"], name="customer_created"),
             models.Index(fields=["last_contact_at", "id"], name="customer_last_contact"),
+            models.Index(fields=["loyalty_score", "id"], name="customer_loyalty"),
+            # The loyalty refresh picks the oldest scores first.
+            models.Index(fields=["loyalty_computed_at"], name="customer_loyalty_age"),
             models.Index(
                 fields=["next_checkin_due", "id"],
                 name="customer_checkin_due_live",

@@ -423,6 +423,8 @@ class Reminder(models.Model):
                 condition=Q(kind="complaint_target", escalated_at__isnull=True),
             ),
             models.Index(fields=["state"], name="reminder_failed", condition=Q(state="failed")),
+            # Check-in adherence per person on the dashboard.
+            models.Index(fields=["recipient", "kind", "due_on"], name="reminder_recipient_kind"),
         ]
 
     def __str__(self):
@@ -464,3 +466,34 @@ class Digest(models.Model):
 
     def __str__(self):
         return f"Digest for {self.recipient} on {self.day}"
+
+
+class InteractionDayCount(models.Model):
+    """How many interactions of each kind and outcome happened on each local day.
+
+    The dashboard reads a year of history from here instead of a year of interactions.
+    interactions.stats keeps it exact: closed days are counted once, a back-dated or corrected
+    interaction recounts its day, and the last two days are always counted live.
+    """
+
+    day = models.DateField()
+    kind = models.CharField(max_length=20, choices=Interaction.Kind)
+    outcome = models.CharField(max_length=20, choices=Interaction.Outcome)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "kind", "outcome"], name="day_count_once")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.kind}/{self.outcome}: {self.count}"
+
+
+class InteractionDaysCounted(models.Model):
+    """One row: the last day InteractionDayCount holds. Later days are counted live."""
+
+    through = models.DateField()
+
+    def __str__(self):
+        return f"Interactions counted through {self.through}"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from customers.models import Customer
 from customers.services import refresh_next_checkin
 
+from . import stats
 from .models import FollowUp, Interaction, Reminder
 
 # A clock a little ahead of the server's should not make "now" count as the future.
@@ -61,6 +62,7 @@ def interaction_log(*, customer: Customer, author, summary: str, **fields) -> In
     _refuse_future(interaction.occurred_at)
     interaction.full_clean()
     interaction.save()
+    stats.recount_closed_day(interaction.occurred_at)
     if interaction.is_customer_facing:
         refreshed = refresh_last_contact(customer.pk, logged_at=interaction.occurred_at)
         customer.last_contact_at = refreshed.last_contact_at
@@ -71,11 +73,14 @@ def interaction_log(*, customer: Customer, author, summary: str, **fields) -> In
 @transaction.atomic
 def interaction_update(interaction: Interaction, **fields) -> Interaction:
     """Correct an interaction; the customer's last contact follows if its time or kind changed."""
+    occurred_before = interaction.occurred_at
     for name, value in fields.items():
         setattr(interaction, name, value)
     _refuse_future(interaction.occurred_at)
     interaction.full_clean()
     interaction.save()
+    for when in {occurred_before, interaction.occurred_at}:
+        stats.recount_closed_day(when)
     refresh_last_contact(interaction.customer_id)
     return interaction
 

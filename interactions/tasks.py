@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from . import complaints, digests, reminders
+from . import complaints, digests, reminders, stats
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +73,9 @@ def send_escalation(self, reminder_id: int) -> None:
         # The claim was released with the error on the reminder: the next planning run
         # enqueues it again, so a long SMTP outage delays the escalation but does not lose it.
         logger.error("Escalation for reminder %s not sent, will be retried: %s", reminder_id, error)
+
+
+@shared_task
+def refresh_interaction_counts() -> int:
+    """Summarise the interactions of closed days for the dashboard (hourly on beat)."""
+    return stats.refresh()

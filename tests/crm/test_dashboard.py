@@ -166,7 +166,7 @@ def test_median_response_and_resolution_times(book, now, today):
 
 
 def test_perceived_quality_and_interactions_by_kind(book, today):
-    figures = dashboard.interaction_figures(today - 30 * D)
+    figures = dashboard.interaction_figures(today - 30 * D, today)
 
     assert figures.quality_overall == 25.0
     assert sum(figures.by_kind["call"]) == 4
@@ -207,10 +207,10 @@ def test_dashboard_query_count_is_pinned(manager_client, book, django_assert_num
         customer = CustomerFactory(owner=book["sam"])
         InteractionFactory(customer=customer, outcome="fell_short")
         ComplaintFactory(customer=customer, assignee=book["olive"])
-    # session, user, manager check, open complaints, complaints in period, interactions per
-    # week, staff with their counts, fell-short outcomes, at-risk candidates, the worst of
-    # them, failed reminders
-    with django_assert_num_queries(11):
+    # session, user, manager check, open complaints, complaints in period, days counted
+    # through, summarised days, live days, staff with their counts, fell-short outcomes,
+    # at-risk candidates, the worst of them, failed reminders
+    with django_assert_num_queries(13):
         manager_client.get("/dashboard/")
 
 
@@ -241,3 +241,23 @@ def test_failed_reminders_show_with_their_error(manager_client, book):
 
     assert "SMTPServerDisconnected: Connection unexpectedly closed" in content
     assert "Retry" in content
+
+
+def test_quality_is_the_same_read_from_the_daily_summary(book, today):
+    """Older days come from InteractionDayCount; the figures must not change when they do."""
+    from interactions import stats
+    from interactions.models import InteractionDayCount
+
+    week_ago = timezone.now() - 6 * D
+    for outcome in ("exceeded", "fell_short", "fell_short"):
+        InteractionFactory(customer=book["sad"], occurred_at=week_ago, outcome=outcome)
+    live_only = dashboard.interaction_figures(today - 30 * D, today)
+
+    assert stats.refresh(today) > 0
+    assert InteractionDayCount.objects.filter(day=timezone.localdate(week_ago)).exists()
+    assert stats.counted_through() == today - 2 * D
+    summarised = dashboard.interaction_figures(today - 30 * D, today)
+
+    # (2 + 1 exceeded - 1 - 2 fell short) / (4 + 3) known outcomes = 0 points
+    assert summarised.quality_overall == live_only.quality_overall == 0.0
+    assert summarised.by_kind == live_only.by_kind
