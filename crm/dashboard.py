@@ -37,6 +37,8 @@ from interactions.models import (
 
 PERIODS = (30, 90, 365)
 AT_RISK_LIMIT = 20
+# Loyalty scores (voice.loyalty) below this put a customer among the at-risk candidates.
+LOW_LOYALTY = 40
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -264,15 +266,29 @@ class AtRisk:
     overdue_days: int
     open_complaints: int
     fell_short: int
+    loyalty: int | None = None
+
+    @property
+    def low_loyalty(self) -> bool:
+        return self.loyalty is not None and self.loyalty < LOW_LOYALTY
 
     @property
     def score(self) -> float:
-        # An open complaint weighs most, a recent disappointment next, then silence.
-        return self.open_complaints * 30 + self.fell_short * 15 + min(self.overdue_days, 90) / 3
+        # An open complaint weighs most, a recent disappointment next, then silence; a loyalty
+        # score under LOW_LOYALTY adds how far under it is (a score of 10 counts like an open
+        # complaint).
+        low_loyalty = LOW_LOYALTY - self.loyalty if self.loyalty is not None else 0
+        return (
+            self.open_complaints * 30
+            + self.fell_short * 15
+            + min(self.overdue_days, 90) / 3
+            + max(low_loyalty, 0)
+        )
 
 
 def customers_at_risk(today, now, open_complaints_by_customer) -> list[AtRisk]:
-    """Overdue check-ins, unresolved complaints and recent "fell short" outcomes, worst first.
+    """Overdue check-ins, unresolved complaints, recent "fell short" outcomes and low loyalty
+    scores, worst first.
 
     Candidates are scored from ids and counts alone; only the worst few are loaded whole."""
     most_overdue = Customer.objects.checkin_overdue(today).order_by("next_checkin_due", "id")
@@ -287,13 +303,20 @@ def customers_at_risk(today, now, open_complaints_by_customer) -> list[AtRisk]:
         .annotate(n=Count("id"))
         .values_list("customer_id", "n")
     )
+    least_loyal = (
+        Customer.objects.live()
+        .filter(loyalty_score__lt=LOW_LOYALTY)
+        .order_by("loyalty_score", "id")
+        .values("pk")[:AT_RISK_LIMIT]
+    )
     candidates = (
         Customer.objects.live()
         .filter(
             Q(pk__in=set(fell_short) | set(open_complaints_by_customer))
             | Q(pk__in=most_overdue.values("pk")[: AT_RISK_LIMIT * 3])
+            | Q(pk__in=least_loyal)
         )
-        .values_list("pk", "next_checkin_due")
+        .values_list("pk", "next_checkin_due", "loyalty_score")
     )
     risks = [
         AtRisk(
@@ -301,8 +324,9 @@ def customers_at_risk(today, now, open_complaints_by_customer) -> list[AtRisk]:
             overdue_days=(today - due).days if due and due < today else 0,
             open_complaints=open_complaints_by_customer.get(pk, 0),
             fell_short=fell_short.get(pk, 0),
+            loyalty=loyalty,
         )
-        for pk, due in candidates
+        for pk, due, loyalty in candidates
     ]
     risks.sort(key=lambda risk: (-risk.score, risk.customer))
     risks = risks[:AT_RISK_LIMIT]

@@ -143,6 +143,8 @@ class Customer(models.Model):
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["-created_at", "id"], name="customer_created"),
             models.Index(fields=["last_contact_at", "id"], name="customer_last_contact"),
+            # Least loyal first. Most loyal first (nulls still last) has its own index on
+            # PostgreSQL, in migration 0006: SQLite cannot declare NULLS LAST in an index.
             models.Index(fields=["loyalty_score", "id"], name="customer_loyalty"),
             # The loyalty refresh picks the oldest scores first.
             models.Index(fields=["loyalty_computed_at"], name="customer_loyalty_age"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from crm.emails import send_templated_email
 from customers.models import Customer
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
+from voice.loyalty import schedule_recompute
 
 from .models import Complaint, ComplaintEvent, Interaction
 from .services import interaction_log
@@ -99,6 +100,7 @@ def complaint_open(
         note=complaint.get_severity_display(),
     )
     _enqueue_email(complaint, ACKNOWLEDGEMENT)
+    schedule_recompute(customer.pk)
     return complaint
 
 
@@ -153,6 +155,8 @@ def complaint_transition(
     )
     if to_status == Complaint.Status.RESOLVED:
         _enqueue_email(locked, RESOLUTION)
+    if to_status in (Complaint.Status.RESOLVED, Complaint.Status.CLOSED, Complaint.Status.OPEN):
+        schedule_recompute(locked.customer_id)
     complaint.refresh_from_db()
     return complaint
 
@@ -195,6 +199,8 @@ def complaint_update(
     ComplaintEvent.objects.bulk_create(
         ComplaintEvent(complaint=locked, kind=kind, actor=actor, note=note) for kind, note in events
     )
+    if "remedy_accepted" in changed:
+        schedule_recompute(locked.customer_id)
     complaint.refresh_from_db()
     return complaint
 

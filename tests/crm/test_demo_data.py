@@ -3,6 +3,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from customers.models import Customer
+from voice.models import Survey
 
 
 @pytest.mark.django_db
@@ -16,6 +17,11 @@ def test_demo_data_is_realistic_and_loading_it_twice_adds_nothing():
     assert len(set(Customer.objects.values_list("temperament", flat=True))) == 5
     assert Customer.objects.exclude(expectations="").count() > first / 2
     assert Customer.objects.filter(tags__isnull=False).distinct().exists()
+    # Answered surveys, and a loyalty score worked out for everyone with enough to go on.
+    assert Survey.objects.filter(answered_at__isnull=False).count() >= 10
+    assert Survey.objects.filter(reason="after_complaint", answered_at__isnull=False).exists()
+    assert not Customer.objects.filter(loyalty_computed_at__isnull=True).exists()
+    assert Customer.objects.filter(loyalty_score__isnull=False).count() > first / 2
 
 
 @pytest.mark.django_db

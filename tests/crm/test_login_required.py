@@ -13,6 +13,9 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "voice:feedback",
+    "voice:feedback-thanks",
+    "voice:survey",
 }
 SAMPLE_ARGS = {
     "pk": "1",
@@ -59,7 +62,9 @@ def test_anonymous_is_sent_to_login(client, name, route):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(PUBLIC - {"password_reset_confirm", "unsubscribe"}))
+@pytest.mark.parametrize(
+    "name", sorted(PUBLIC - {"password_reset_confirm", "unsubscribe", "voice:survey"})
+)
 def test_public_pages_answer_anonymous(client, name):
     route = dict(PAGES)[name]
 
@@ -70,6 +75,7 @@ def test_public_pages_answer_anonymous(client, name):
 def test_unsubscribe_answers_anonymous_without_a_login(client):
     # A made-up token: not found, but never a detour through the login page.
     assert client.get("/unsubscribe/not-a-real-token/").status_code == 404
+    assert client.get("/survey/not-a-real-token/").status_code == 404
 
 
 @pytest.mark.django_db

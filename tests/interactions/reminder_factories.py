@@ -26,6 +26,11 @@ class QuietCustomerFactory(CustomerFactory):
     birthday = None
 
 
+def due_customer(owner, name, due_on, **fields):
+    """A customer whose check-in falls due on ``due_on``, for a check-in reminder that day."""
+    return QuietCustomerFactory(owner=owner, name=name, next_checkin_due=due_on, **fields)
+
+
 class FollowUpFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = FollowUp
@@ -62,12 +67,18 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
 
 
 class ReminderFactory(factory.django.DjangoModelFactory):
-    """A check-in reminder due today for the customer's owner (as planning would make it)."""
+    """A check-in reminder due today for the customer's owner, as planning would make it.
+
+    Give a customer whose next check-in is the reminder's due date (``due_customer``), or
+    planning, which the digest task runs first, closes the reminder as no longer due.
+    """
 
     class Meta:
         model = Reminder
 
-    customer = factory.SubFactory(QuietCustomerFactory)
+    customer = factory.SubFactory(
+        QuietCustomerFactory, next_checkin_due=factory.SelfAttribute("..due_on")
+    )
     kind = Reminder.Kind.CHECK_IN
     object_id = factory.SelfAttribute("customer.pk")
     recipient = factory.LazyAttribute(lambda r: r.customer.owner)

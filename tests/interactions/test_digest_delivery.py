@@ -34,6 +34,7 @@ from .reminder_factories import (
     QuietCustomerFactory,
     ReminderFactory,
     days_from_today,
+    due_customer,
 )
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -197,9 +198,8 @@ def staff(db):
 
 def _due_for(user, *names):
     for offset, name in enumerate(names):
-        ReminderFactory(
-            customer=QuietCustomerFactory(owner=user, name=name), due_on=days_from_today(-offset)
-        )
+        due_on = days_from_today(-offset)
+        ReminderFactory(customer=due_customer(user, name, due_on), due_on=due_on)
 
 
 # Digests --------------------------------------------------------------------------------------
@@ -298,9 +298,8 @@ def test_smtp_down_through_every_retry_marks_the_digest_and_its_reminders_failed
     _use_smtp(settings, _free_port())  # nobody listens there
     sam = staff("sam")
     _due_for(sam, "Ada Lovelace", "Grace Hopper")
-    ReminderFactory(
-        customer=QuietCustomerFactory(owner=sam, name="Tim Tomorrow"), due_on=days_from_today(1)
-    )
+    tomorrow = days_from_today(1)
+    ReminderFactory(customer=due_customer(sam, "Tim Tomorrow", tomorrow), due_on=tomorrow)
 
     tasks.send_digests.delay()
     task_log.wait_for("send_digest", 1, state="SUCCESS")

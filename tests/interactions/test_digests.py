@@ -13,7 +13,7 @@ from interactions.digests import digest_day, digest_failed, digest_send, schedul
 from interactions.models import Digest, Reminder
 from tests.factories import UserFactory
 
-from .reminder_factories import QuietCustomerFactory, ReminderFactory, days_from_today
+from .reminder_factories import ReminderFactory, days_from_today, due_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +33,8 @@ def sam(db):
 
 
 def _reminder(recipient, name, due_in_days=0, **fields):
-    customer = QuietCustomerFactory(owner=recipient, name=name)
-    return ReminderFactory(customer=customer, due_on=days_from_today(due_in_days), **fields)
+    due_on = days_from_today(due_in_days)
+    return ReminderFactory(customer=due_customer(recipient, name, due_on), due_on=due_on, **fields)
 
 
 # The day a digest is for ----------------------------------------------------------------------

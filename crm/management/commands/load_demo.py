@@ -16,6 +16,9 @@ from customers.services import customer_create
 from interactions.complaints import complaint_open, complaint_transition, complaint_update
 from interactions.models import Interaction
 from interactions.services import followup_create, interaction_log
+from voice.loyalty import loyalty_recompute
+from voice.models import Survey
+from voice.surveys import survey_answer, token_hash
 
 DEMO_PASSWORD = "rapport-demo"
 USERS = [
@@ -139,7 +142,7 @@ class Command(BaseCommand):
         existing = set(Customer.objects.values_list("email", flat=True))
         rng = random.Random(20261122)
         today = timezone.localdate()
-        created = 0
+        created = []
         for index in range(64):
             first, last = FIRST[index % len(FIRST)], LAST[(index * 7) % len(LAST)]
             email = f"{slugify(first)}.{slugify(last)}{index}@example.com"
@@ -167,8 +170,12 @@ class Command(BaseCommand):
                 email=email, tags=tags_for_names(rng.sample(TAGS, rng.randint(0, 2))), **fields
             )
             self._history(customer, users, rng, index)
-            created += 1
-        self.stdout.write(f"Demo data ready: {created} customers created.")
+            created.append(customer.pk)
+        # Directly, not through Celery: the worker may not be running yet. Only this run's
+        # customers, so a second run changes nothing.
+        for customer_id in created:
+            loyalty_recompute(customer_id)
+        self.stdout.write(f"Demo data ready: {len(created)} customers created.")
 
     def _history(self, customer, users, rng, index):
         """A plausible past: interactions of every kind, some complaints, promises to keep.
@@ -213,6 +220,9 @@ class Command(BaseCommand):
                     actor=customer.owner,
                     resolution_summary="Refunded the second charge and apologised by phone.",
                 )
+                self._survey(customer, rng, days_ago=0, complaint=complaint)
+        if index % 4 == 0 and not customer.email_opt_out:
+            self._survey(customer, rng, days_ago=rng.randint(5, 120))
         if index % 5 == 2:
             followup_create(
                 customer=customer,
@@ -222,6 +232,32 @@ class Command(BaseCommand):
                 created_by=customer.owner,
                 promised=index % 2 == 0,
             )
+
+    def _survey(self, customer, rng, *, days_ago, complaint=None):
+        """A survey the customer was sent and answered ``days_ago``."""
+        answered_at = timezone.now() - datetime.timedelta(days=days_ago)
+        survey = Survey.objects.create(
+            customer=customer,
+            reason=Survey.Reason.AFTER_COMPLAINT if complaint else Survey.Reason.PERIODIC,
+            complaint=complaint,
+            planned_on=timezone.localdate(answered_at),
+            created_at=answered_at - datetime.timedelta(days=2),
+            state=Survey.State.SENT,
+            attempts=1,
+            sent_at=answered_at - datetime.timedelta(days=2),
+            expires_at=answered_at + datetime.timedelta(days=28),
+            # A link nobody has: the demo's surveys are already answered.
+            token_hash=token_hash(f"demo-{customer.pk}-{complaint.pk if complaint else 0}"),
+        )
+        survey_answer(
+            survey,
+            satisfaction=rng.choice([2, 3, 4, 4, 5, 5]),
+            recommend=rng.choice([3, 6, 7, 8, 9, 9, 10]),
+            considered_switching=rng.choices(Survey.Switching.values, weights=[6, 2, 1])[0],
+            unmet_want=rng.choice(UNMET_WANTS),
+            comment=rng.choice(["", "", "Keep it up.", "The new booking page is confusing."]),
+            now=answered_at,
+        )
 
     def _user(self, username, first_name, last_name, group):
         user, created = get_user_model().objects.get_or_create(

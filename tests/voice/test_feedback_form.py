@@ -1,0 +1,484 @@
+"""The public feedback form, used as a visitor would: no login, spam kept out, nothing lost."""
+
+import datetime
+import smtplib
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import connection
+from django.test import RequestFactory
+from django.utils import timezone
+
+from crm.celery import app as celery_app
+from customers.models import Customer
+from interactions.models import Complaint, Interaction
+from tests.factories import CustomerFactory, UserFactory
+from voice import services
+from voice.admin import FeedbackSubmissionAdmin
+from voice.models import FeedbackSubmission
+from voice.services import client_hash
+from voice.views import client_address
+
+from .factories import FeedbackSubmissionFactory
+
+pytestmark = pytest.mark.django_db
+
+VALID = {
+    "name": "Ada Lovelace",
+    "email": "Ada.Lovelace@Example.com",
+    "phone": "+44 20 7946 0000",
+    "topic": "question",
+    "message": "Do you service gas boilers?\nMine is ten years old.",
+    "order_ref": "",
+    "website": "",
+}
+Ack = FeedbackSubmission.Acknowledgement
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="mona", first_name="Mona", role="Manager")
+
+
+@pytest.fixture
+def tasks_inline(monkeypatch):
+    """Enqueued tasks run at once, here, as a worker would run them."""
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+
+
+@pytest.fixture
+def send(client, django_capture_on_commit_callbacks, tasks_inline):
+    """Post the form; what it enqueues on commit (the acknowledgement) runs too."""
+
+    def post(extra=None, **changes):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/feedback/", {**VALID, **changes}, **(extra or {}))
+
+    return post
+
+
+# The form -------------------------------------------------------------------------------------
+
+
+def test_anyone_can_open_the_form_without_logging_in(client):
+    response = client.get("/feedback/")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    for name in ("name", "email", "phone", "topic", "message", "order_ref"):
+        assert f'name="{name}"' in content
+    # The honeypot is there for bots, out of sight and reach for people.
+    assert 'name="website"' in content
+    assert 'tabindex="-1"' in content and 'autocomplete="off"' in content
+    assert '<div class="visually-hidden" aria-hidden="true">' in content
+
+
+def test_staff_who_are_logged_in_see_the_same_form(staff_client):
+    assert staff_client.get("/feedback/").status_code == 200
+
+
+def test_only_get_and_post(client):
+    assert client.put("/feedback/").status_code == 405
+
+
+# A valid message ------------------------------------------------------------------------------
+
+
+def test_a_question_from_a_new_address_becomes_a_prospect_with_feedback_on_the_timeline(
+    send, manager
+):
+    response = send()
+
+    assert response.status_code == 302
+    assert response["Location"] == "/feedback/thanks/"
+    customer = Customer.objects.get()
+    assert (customer.name, customer.email, customer.phone) == (
+        "Ada Lovelace",
+        "ada.lovelace@example.com",
+        "+44 20 7946 0000",
+    )
+    assert customer.status == Customer.Status.PROSPECT
+    assert customer.owner is None
+    interaction = Interaction.objects.get()
+    assert interaction.customer == customer
+    assert interaction.kind == Interaction.Kind.FEEDBACK
+    assert interaction.channel == Interaction.Channel.WEB
+    assert interaction.initiated_by == Interaction.Initiator.CUSTOMER
+    assert interaction.author == manager
+    assert interaction.summary == "A question: Do you service gas boilers?"
+    assert "Mine is ten years old." in interaction.details
+    assert "phone +44 20 7946 0000" in interaction.details
+    submission = FeedbackSubmission.objects.get()
+    assert submission.state == FeedbackSubmission.State.PROCESSED
+    assert (submission.customer, submission.interaction) == (customer, interaction)
+    assert submission.acknowledgement == Ack.SENT
+    (ack,) = mail.outbox
+    assert ack.to == ["ada.lovelace@example.com"]
+    assert ack.subject == "We have your message"
+    assert "Do you service gas boilers?" in ack.body
+    assert "List-Unsubscribe" in ack.extra_headers
+
+
+def test_a_complaint_opens_a_normal_case_and_sends_one_acknowledgement(send, manager):
+    send(topic="complaint", message="The boiler still leaks.", order_ref="INV-1042")
+
+    customer = Customer.objects.get()
+    # Someone who complains, or quotes an order, has bought from us.
+    assert customer.status == Customer.Status.ACTIVE
+    complaint = Complaint.objects.get()
+    assert complaint.customer == customer
+    assert complaint.severity == Complaint.Severity.NORMAL
+    assert complaint.summary == "The boiler still leaks."
+    assert complaint.assignee == manager
+    assert complaint.interaction.kind == Interaction.Kind.COMPLAINT
+    assert complaint.interaction.channel == Interaction.Channel.WEB
+    assert "Order reference: INV-1042" in complaint.interaction.details
+    submission = FeedbackSubmission.objects.get()
+    assert (submission.complaint, submission.interaction) == (complaint, complaint.interaction)
+    assert submission.acknowledgement == Ack.BY_COMPLAINT
+    # The case's own acknowledgement, with its number; not a second, generic one.
+    (ack,) = mail.outbox
+    assert ack.subject == f"We have your complaint (case #{complaint.pk})"
+
+
+def test_praise_is_logged_as_feedback(send, manager):
+    send(topic="praise", message="Sam was brilliant.")
+
+    assert Interaction.objects.get().summary == "Praise: Sam was brilliant."
+    assert not Complaint.objects.exists()
+
+
+def test_a_known_address_finds_the_customer_whatever_its_case_and_changes_nothing_on_it(
+    send, staff_user
+):
+    customer = CustomerFactory(
+        name="Ada King", email="ada.lovelace@example.com", phone="", owner=staff_user
+    )
+
+    send(email=" ADA.lovelace@EXAMPLE.com ", name="Someone Else", phone="+1 555 0100")
+
+    assert Customer.objects.get() == customer
+    customer.refresh_from_db()
+    # Anyone can type any address: what they say about themselves stays off the profile.
+    assert (customer.name, customer.phone) == ("Ada King", "")
+    interaction = Interaction.objects.get()
+    assert interaction.customer == customer
+    assert interaction.author == staff_user  # the owner, who knows them
+    assert "Someone Else <ada.lovelace@example.com>" in interaction.details
+
+
+def test_the_thank_you_page_never_tells_whether_the_address_was_known(
+    client, send, manager, staff_user
+):
+    CustomerFactory(email="known@example.com", owner=staff_user)
+
+    known = send(email="known@example.com")
+    unknown = send(email="unknown@example.com")
+
+    assert known["Location"] == unknown["Location"] == "/feedback/thanks/"
+    page = client.get("/feedback/thanks/")
+    assert page.status_code == 200
+    assert "we have your message" in page.content.decode()
+
+
+# Bad input: a message next to the field, the input kept, nothing stored ---------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "Tell us your name"),
+        ("name", "   ", "Tell us your name"),
+        ("name", "x" * 201, "at most 200 characters"),
+        ("email", "", "Give us your email address"),
+        ("email", "ada@", "Enter a whole email address"),
+        ("email", "a" * 250 + "@example.com", "at most 254 characters"),
+        ("phone", "call me maybe", "Enter a phone number"),
+        ("phone", "1" * 41, "at most 40 characters"),
+        ("topic", "", "Choose what it is about"),
+        ("topic", "bribe", "Choose what it is about"),
+        ("message", "", "Write your message here"),
+        ("message", " \n ", "Write your message here"),
+        ("message", "x" * 5001, "Please keep it under 5000 characters (this is 5001)"),
+        ("message", "nul \x00 byte", "Null characters are not allowed"),
+        ("order_ref", "x" * 101, "at most 100 characters"),
+    ],
+)
+def test_bad_input_is_explained_next_to_its_field_and_nothing_is_stored(
+    client, manager, field, value, message
+):
+    data = {**VALID, "order_ref": "INV-7", field: value}
+
+    response = client.post("/feedback/", data)
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == [field]
+    assert message in " ".join(errors[field])
+    content = response.content.decode()
+    assert "Please correct what is marked below" in content
+    # Everything else they typed is still there.
+    for other in ("name", "email", "message", "order_ref"):
+        if other != field:
+            assert response.context["form"][other].value() == data[other]
+    assert 'value="INV-7"' in content or field == "order_ref"
+    assert not FeedbackSubmission.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_the_message_limit_is_a_setting(client, manager, settings):
+    settings.FEEDBACK_MAX_MESSAGE = 20
+
+    response = client.post("/feedback/", {**VALID, "message": "x" * 21})
+
+    assert "Please keep it under 20 characters" in str(response.context["form"].errors)
+    assert 'maxlength="20"' in response.content.decode()
+
+
+def test_what_a_visitor_typed_is_escaped_when_shown_again(client):
+    response = client.post(
+        "/feedback/", {**VALID, "name": "<script>alert(1)</script>", "email": "nope"}
+    )
+
+    content = response.content.decode()
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+# Spam -----------------------------------------------------------------------------------------
+
+
+def test_a_filled_honeypot_gets_the_thank_you_page_and_goes_no_further(send, manager):
+    response = send(website="http://cheap-pills.example")
+
+    assert response["Location"] == "/feedback/thanks/"
+    submission = FeedbackSubmission.objects.get()
+    # Kept for the record (a person whose browser filled it in is not lost), but flagged.
+    assert submission.state == FeedbackSubmission.State.SPAM
+    assert submission.acknowledgement == Ack.NOT_SENT
+    assert not Customer.objects.exists()
+    assert not Interaction.objects.exists()
+    assert mail.outbox == []
+
+
+def test_an_address_that_sent_five_in_the_last_hour_is_asked_to_wait(send, manager):
+    now = timezone.now()
+    FeedbackSubmissionFactory.create_batch(
+        5,
+        email="ada.lovelace@example.com",
+        client_hash=client_hash("198.51.100.7"),
+        created_at=now - datetime.timedelta(minutes=50),
+    )
+
+    response = send()
+
+    assert response.status_code == 429
+    content = response.content.decode()
+    assert "Please try again in an hour" in content
+    assert "Do you service gas boilers?" in content  # their message is still in the form
+    assert FeedbackSubmission.objects.count() == 5
+    assert not Customer.objects.exists()
+
+
+def test_older_submissions_do_not_count_towards_the_limit(send, manager):
+    FeedbackSubmissionFactory.create_batch(
+        5,
+        email="ada.lovelace@example.com",
+        created_at=timezone.now() - datetime.timedelta(minutes=61),
+    )
+
+    assert send().status_code == 302
+
+
+def test_one_client_sending_for_many_addresses_is_limited_too(send, manager, settings):
+    settings.FEEDBACK_RATE_LIMIT = 2
+    here = {"REMOTE_ADDR": "203.0.113.5"}
+
+    assert send(here, email="one@example.com").status_code == 302
+    assert send(here, email="two@example.com").status_code == 302
+    assert send(here, email="three@example.com").status_code == 429
+    assert send({"REMOTE_ADDR": "203.0.113.6"}, email="four@example.com").status_code == 302
+
+
+def test_behind_a_proxy_the_address_it_saw_counts_not_what_the_client_claims(settings):
+    request = RequestFactory().post(
+        "/feedback/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9"
+    )
+
+    assert client_address(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_address(request) == "203.0.113.9"
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert client_address(request) == "6.6.6.6"
+    settings.TRUSTED_PROXY_COUNT = 3  # fewer entries than proxies: not forwarded as expected
+    assert client_address(request) == "10.0.0.2"
+
+
+def test_the_client_address_is_stored_only_as_a_keyed_hash(send, manager):
+    send({"REMOTE_ADDR": "203.0.113.5"})
+
+    stored = FeedbackSubmission.objects.get().client_hash
+    assert "203.0.113.5" not in stored
+    assert stored == client_hash("203.0.113.5") != client_hash("203.0.113.6")
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(client, manager, settings):
+    settings.FEEDBACK_MAX_REQUEST_BYTES = 1000
+
+    response = client.post("/feedback/", {**VALID, "message": "x" * 1200})
+
+    assert response.status_code == 413
+    assert "too much to send in one go" in response.content.decode()
+    assert not FeedbackSubmission.objects.exists()
+
+
+# Nothing is lost ------------------------------------------------------------------------------
+
+
+def test_when_the_acknowledgement_cannot_be_sent_the_message_is_kept(
+    send, manager, monkeypatch, settings
+):
+    settings.EMAIL_MAX_RETRIES = 2
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(1)
+        raise smtplib.SMTPServerDisconnected("mail server gone")
+
+    monkeypatch.setattr(services, "send_templated_email", refuse)
+
+    response = send()
+
+    assert response["Location"] == "/feedback/thanks/"
+    assert len(attempts) == 2 + 1
+    submission = FeedbackSubmission.objects.get()
+    assert submission.message == VALID["message"]
+    assert submission.state == FeedbackSubmission.State.PROCESSED
+    assert Interaction.objects.get().customer.email == "ada.lovelace@example.com"
+    assert submission.acknowledgement == Ack.FAILED
+    assert submission.acknowledgement_error == "SMTPServerDisconnected: mail server gone"
+    assert submission.acknowledgement_attempts == 3
+
+
+def test_when_logging_it_fails_the_message_is_kept_for_staff_to_process_again(
+    send, manager, monkeypatch
+):
+    def broken(**kwargs):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(services, "interaction_log", broken)
+
+    response = send()
+
+    assert response["Location"] == "/feedback/thanks/"
+    submission = FeedbackSubmission.objects.get()
+    assert submission.state == FeedbackSubmission.State.FAILED
+    assert submission.error == "RuntimeError: database hiccup"
+    assert not Customer.objects.exists()  # rolled back with the rest of the processing
+    # The sender still hears we have it: we do.
+    assert [m.subject for m in mail.outbox] == ["We have your message"]
+
+    monkeypatch.undo()
+    FeedbackSubmissionAdmin(FeedbackSubmission, None).process_again(
+        _admin_request(manager), FeedbackSubmission.objects.all()
+    )
+
+    submission.refresh_from_db()
+    assert submission.state == FeedbackSubmission.State.PROCESSED
+    assert submission.interaction.customer.email == "ada.lovelace@example.com"
+    assert len(mail.outbox) == 1  # processing again does not acknowledge again
+
+
+def test_with_no_one_to_log_it_as_the_message_is_held_and_nothing_is_created(send):
+    get_user_model().objects.create(username="left", is_active=False, is_superuser=True)
+
+    response = send()
+
+    assert response["Location"] == "/feedback/thanks/"
+    submission = FeedbackSubmission.objects.get()
+    assert submission.state == FeedbackSubmission.State.HELD
+    assert "No active manager" in submission.error
+    assert not Customer.objects.exists()
+    assert not Interaction.objects.exists()
+    (ack,) = mail.outbox
+    assert ack.subject == "We have your message"
+    assert "List-Unsubscribe" not in ack.extra_headers  # no customer to unsubscribe yet
+
+
+def test_an_opted_out_customer_gets_no_acknowledgement(send, staff_user):
+    CustomerFactory(email="ada.lovelace@example.com", email_opt_out=True, owner=staff_user)
+
+    send()
+
+    assert mail.outbox == []
+    assert FeedbackSubmission.objects.get().acknowledgement == Ack.NOT_SENT
+    assert Interaction.objects.exists()
+
+
+def test_the_acknowledgement_is_sent_once(manager):
+    submission = FeedbackSubmissionFactory(acknowledgement=Ack.PENDING)
+
+    assert services.feedback_acknowledge(submission.pk) is True
+    assert services.feedback_acknowledge(submission.pk) is False
+
+    assert len(mail.outbox) == 1
+
+
+def test_the_acknowledgement_escapes_what_they_wrote_in_html(manager):
+    submission = FeedbackSubmissionFactory(
+        acknowledgement=Ack.PENDING, name="Ada <b>", message="<img src=x onerror=alert(1)>"
+    )
+
+    services.feedback_acknowledge(submission.pk)
+
+    (message,) = mail.outbox
+    html = message.alternatives[0].content
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "Dear Ada &lt;b&gt;," in html
+    assert "<img src=x onerror=alert(1)>" in message.body  # plain text stays plain
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_messages_from_a_new_address_at_once_make_one_customer():
+    UserFactory(username="mona", role="Manager")
+    start, errors = threading.Barrier(2), []
+
+    def submit(n):
+        try:
+            start.wait(timeout=10)
+            services.feedback_submit(
+                name="Ada",
+                email="ada@example.com",
+                topic="question",
+                message=f"Question {n}",
+                client_address=f"203.0.113.{n}",
+            )
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert Customer.objects.count() == 1
+    assert Interaction.objects.filter(customer__email="ada@example.com").count() == 2
+    assert set(FeedbackSubmission.objects.values_list("state", flat=True)) == {"processed"}
+
+
+def _admin_request(user):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    request = RequestFactory().post("/admin/")
+    request.user = user
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request

@@ -1,0 +1,279 @@
+"""The public feedback form's writes: store first, then put it on the customer's timeline.
+
+A submission is saved on its own before anything else happens, so whatever fails afterwards
+(no one to log it as, a database error, the mail server) the customer's words are kept and
+staff can process it again from the admin. Surveys live in surveys.py, the score in loyalty.py.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from crm.emails import send_templated_email
+from crm.roles import MANAGER_GROUP
+from customers.models import Customer
+from customers.services import customer_create, normalise_email
+from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
+from interactions.complaints import complaint_open
+from interactions.models import Complaint, Interaction
+from interactions.services import interaction_log
+
+from .models import FeedbackSubmission
+
+logger = logging.getLogger(__name__)
+
+RATE_WINDOW = datetime.timedelta(hours=1)
+Ack = FeedbackSubmission.Acknowledgement
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:1000]
+
+
+def client_hash(address: str) -> str:
+    """A keyed hash of the client's address: equal for equal addresses, useless elsewhere."""
+    return salted_hmac("rapport.voice.feedback-client", address, algorithm="sha256").hexdigest()
+
+
+def customer_by_email(email: str) -> Customer | None:
+    """The customer with this address, compared as the unique constraint does (its index)."""
+    email = normalise_email(email)
+    if not email:
+        return None
+    return (
+        Customer.objects.select_related("owner")
+        .alias(email_lower=Lower("email"))
+        .filter(email_lower=email)
+        .first()
+    )
+
+
+def author_for(customer: Customer | None):
+    """Whom a customer's own words are logged as: an interaction needs a member of staff.
+
+    Their owner if they have an active one, else the longest-standing active manager (the
+    one who set Rapport up, usually). None when there is no such person."""
+    if customer is not None and customer.owner is not None and customer.owner.is_active:
+        return customer.owner
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__name=MANAGER_GROUP) | Q(is_superuser=True), is_active=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def feedback_rate_limited(*, email: str, client_address: str, now=None) -> bool:
+    """True when this address, or this client, sent the allowed number in the last hour.
+
+    A soft limit: two submissions at the same instant may both pass, which is fine for
+    keeping a form from being flooded."""
+    since = (now or timezone.now()) - RATE_WINDOW
+    recent = FeedbackSubmission.objects.filter(created_at__gte=since)
+    limit = settings.FEEDBACK_RATE_LIMIT
+    return (
+        recent.filter(email=normalise_email(email)).count() >= limit
+        or recent.filter(client_hash=client_hash(client_address)).count() >= limit
+    )
+
+
+def feedback_submit(
+    *,
+    name: str,
+    email: str,
+    topic: str,
+    message: str,
+    client_address: str,
+    phone: str = "",
+    order_ref: str = "",
+    spam: bool = False,
+) -> FeedbackSubmission:
+    """Store a public form submission, then log it on the customer's timeline and acknowledge
+    it. A honeypot catch (``spam``) is stored for the record and goes no further."""
+    submission = FeedbackSubmission.objects.create(
+        name=name,
+        email=normalise_email(email),
+        phone=phone,
+        topic=topic,
+        message=message,
+        order_ref=order_ref,
+        client_hash=client_hash(client_address),
+        state=FeedbackSubmission.State.SPAM if spam else FeedbackSubmission.State.RECEIVED,
+        acknowledgement=Ack.NOT_SENT if spam else Ack.PENDING,
+    )
+    if spam:
+        return submission
+    feedback_process(submission)
+    if submission.acknowledgement == Ack.PENDING:
+        _enqueue_acknowledgement(submission.pk)
+    return submission
+
+
+def feedback_process(submission: FeedbackSubmission) -> FeedbackSubmission:
+    """Find or create the customer, log the interaction (a complaint opens a case). Safe to
+    run again on a held or failed submission; whatever goes wrong, the submission stays."""
+    try:
+        with transaction.atomic():
+            locked = FeedbackSubmission.objects.select_for_update().get(pk=submission.pk)
+            if locked.state in (
+                FeedbackSubmission.State.RECEIVED,
+                FeedbackSubmission.State.HELD,
+                FeedbackSubmission.State.FAILED,
+            ):
+                _process(locked)
+    except Exception as error:
+        # Anything at all: the customer's message is already saved, and must not be lost in a
+        # 500. Staff see it in the admin as failed, with the error, and can process it again.
+        logger.exception("Feedback submission %s was stored but not processed", submission.pk)
+        FeedbackSubmission.objects.filter(pk=submission.pk).update(
+            state=FeedbackSubmission.State.FAILED, error=describe(error)
+        )
+    submission.refresh_from_db()
+    return submission
+
+
+def _process(submission: FeedbackSubmission) -> None:
+    customer = customer_by_email(submission.email)
+    author = author_for(customer)
+    if author is None:
+        submission.state = FeedbackSubmission.State.HELD
+        submission.error = _("No active manager to log it as: add one, then process it again.")
+        submission.save(update_fields=["state", "error"])
+        return
+    if customer is None:
+        customer = _create_customer(submission)
+    details = _details(submission)
+    if submission.topic == FeedbackSubmission.Topic.COMPLAINT:
+        # complaint_open logs the complaint on the timeline and sends its own acknowledgement,
+        # with the case number: one email, not two.
+        complaint = complaint_open(
+            customer=customer,
+            summary=Truncator(_first_line(submission.message)).chars(200),
+            severity=Complaint.Severity.NORMAL,
+            opened_by=author,
+            details=details,
+            channel=Interaction.Channel.WEB,
+        )
+        submission.complaint = complaint
+        submission.interaction_id = complaint.interaction_id
+        if submission.acknowledgement == Ack.PENDING:
+            submission.acknowledgement = Ack.BY_COMPLAINT
+    else:
+        label = FeedbackSubmission.Topic(submission.topic).label
+        submission.interaction = interaction_log(
+            customer=customer,
+            author=author,
+            kind=Interaction.Kind.FEEDBACK,
+            channel=Interaction.Channel.WEB,
+            summary=Truncator(f"{label}: {_first_line(submission.message)}").chars(200),
+            details=details,
+            initiated_by=Interaction.Initiator.CUSTOMER,
+        )
+    submission.customer = customer
+    submission.state = FeedbackSubmission.State.PROCESSED
+    submission.error = ""
+    submission.save()
+
+
+def _create_customer(submission: FeedbackSubmission) -> Customer:
+    """A new customer from the form. Someone who complains or quotes an order has bought from
+    us; anyone else is a prospect until they do."""
+    bought = submission.topic == FeedbackSubmission.Topic.COMPLAINT or submission.order_ref
+    try:
+        with transaction.atomic():
+            return customer_create(
+                name=submission.name,
+                email=submission.email,
+                phone=submission.phone,
+                preferred_channel=Customer.Channel.EMAIL,
+                status=Customer.Status.ACTIVE if bought else Customer.Status.PROSPECT,
+            )
+    except (IntegrityError, ValidationError):
+        # Two submissions from a new address at once: the unique constraint on the email let
+        # one of them create the customer; this one uses it.
+        existing = customer_by_email(submission.email)
+        if existing is None:
+            raise
+        return existing
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _details(submission: FeedbackSubmission) -> str:
+    # What they typed about themselves goes here, not onto the profile: anyone can type any
+    # address into a public form, so it must not overwrite what we know about a customer.
+    lines = [submission.message.strip(), ""]
+    if submission.order_ref:
+        lines.append(_("Order reference: %(ref)s") % {"ref": submission.order_ref})
+    sender = _("Sent through the feedback form by %(name)s <%(email)s>") % {
+        "name": submission.name,
+        "email": submission.email,
+    }
+    if submission.phone:
+        sender += _(", phone %(phone)s") % {"phone": submission.phone}
+    lines.append(sender + ".")
+    return "\n".join(lines)
+
+
+def _enqueue_acknowledgement(submission_id: int) -> None:
+    from .tasks import send_feedback_acknowledgement
+
+    # robust: the submission is saved; a broker outage must not turn the thank-you into a 500.
+    transaction.on_commit(lambda: send_feedback_acknowledgement.delay(submission_id), robust=True)
+
+
+def feedback_acknowledge(submission_id: int) -> bool:
+    """Email the sender that we have their message, once. Returns whether it was sent.
+
+    Claimed with a conditional UPDATE first; a failed send releases the claim for the retry."""
+    claimed = FeedbackSubmission.objects.filter(
+        pk=submission_id, acknowledgement=Ack.PENDING
+    ).update(
+        acknowledgement=Ack.SENDING, acknowledgement_attempts=F("acknowledgement_attempts") + 1
+    )
+    if not claimed:
+        return False
+    try:
+        submission = FeedbackSubmission.objects.select_related("customer").get(pk=submission_id)
+        customer = submission.customer or customer_by_email(submission.email)
+        if customer is not None and customer.email_opt_out:
+            FeedbackSubmission.objects.filter(pk=submission_id).update(acknowledgement=Ack.NOT_SENT)
+            return False
+        send_templated_email(
+            "feedback-acknowledgement",
+            to=[submission.email],
+            context={
+                "submission": submission,
+                "unsubscribe_url": unsubscribe_url(customer) if customer else "",
+            },
+            headers=unsubscribe_headers(customer) if customer else None,
+        )
+    except Exception as error:
+        FeedbackSubmission.objects.filter(pk=submission_id).update(
+            acknowledgement=Ack.PENDING, acknowledgement_error=describe(error)
+        )
+        raise
+    FeedbackSubmission.objects.filter(pk=submission_id).update(
+        acknowledgement=Ack.SENT, acknowledged_at=timezone.now(), acknowledgement_error=""
+    )
+    return True
+
+
+def feedback_acknowledgement_failed(submission_id: int, error: BaseException) -> None:
+    """After the last retry: marked failed with the error, where the admin shows it."""
+    FeedbackSubmission.objects.filter(pk=submission_id, acknowledgement=Ack.PENDING).update(
+        acknowledgement=Ack.FAILED, acknowledgement_error=describe(error)
+    )
+    logger.error("Acknowledgement of feedback %s failed for good: %s", submission_id, error)

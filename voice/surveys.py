@@ -1,0 +1,370 @@
+"""Surveys: who is asked and when, the emailed link (sent once), the answer (taken once).
+
+The link carries a random token, signed. Only the token's SHA-256 is stored, so a copy of the
+database, or the admin, gives no working link. The signature lets a mangled or made-up link be
+refused before any lookup, and ties links to this installation's SECRET_KEY: rotating the key
+retires every outstanding link. Expiry is ``expires_at`` on the row, not a timestamp in the
+signature, so one setting governs it and an operator can see or change it.
+"""
+
+import calendar
+import datetime
+import hashlib
+import logging
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from crm.emails import send_templated_email
+from customers.models import Customer
+from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
+from interactions.models import Complaint, Interaction
+from interactions.services import interaction_log
+
+from .loyalty import schedule_recompute
+from .models import Survey
+from .services import author_for, describe
+
+logger = logging.getLogger(__name__)
+
+SIGNING_SALT = "rapport.voice.survey"
+# A pending survey older than this has lost its task (broker down when it was planned, or a
+# worker gone for good): the planner enqueues it again. The claim keeps it to one email.
+STALE_PENDING = datetime.timedelta(hours=1)
+# A complaint resolved longer ago than the delay plus this is history, not news: the first
+# planning run on an old database must not survey every complaint ever resolved. The margin
+# past the minimum gap lets a survey held back by the gap still go once the gap is over.
+COMPLAINT_CATCH_UP_DAYS = 7
+
+OPEN, ANSWERED, EXPIRED, UNKNOWN = "open", "answered", "expired", "unknown"
+
+
+def _signer() -> signing.Signer:
+    # "." never occurs in a URL-safe token or signature, and reads better in a link than ":".
+    return signing.Signer(salt=SIGNING_SALT, sep=".")
+
+
+def token_hash(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def survey_link_token(raw_token: str) -> str:
+    return _signer().sign(raw_token)
+
+
+def survey_url(raw_token: str) -> str:
+    return settings.SITE_URL + reverse("voice:survey", args=[survey_link_token(raw_token)])
+
+
+def survey_for_link(link_token: str, now=None) -> tuple[Survey | None, str]:
+    """The survey a link is for, and whether it can be answered: OPEN, ANSWERED, EXPIRED, or
+    UNKNOWN (tampered, made up, or replaced by a later send)."""
+    try:
+        raw = _signer().unsign(link_token)
+    except signing.BadSignature:
+        return None, UNKNOWN
+    survey = (
+        Survey.objects.select_related("customer", "complaint")
+        .filter(token_hash=token_hash(raw))
+        .first()
+    )
+    if survey is None:
+        return None, UNKNOWN
+    if survey.is_answered:
+        return survey, ANSWERED
+    if survey.expires_at is None or survey.is_expired(now):
+        return survey, EXPIRED
+    return survey, OPEN
+
+
+# Creating and planning ---------------------------------------------------------------------
+
+
+def survey_create(*, customer: Customer, reason: str, complaint: Complaint | None = None) -> Survey:
+    """Ask one customer now (the planner asks in bulk); the email goes once this commits."""
+    survey = Survey(customer=customer, reason=reason, complaint=complaint)
+    survey.full_clean()
+    survey.save()
+    _enqueue_sends([survey.pk])
+    return survey
+
+
+def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
+    """The same moment ``months`` calendar months earlier (31 March less one month: 28/29 Feb)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return moment.replace(
+        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def _asked_since(moment: datetime.datetime):
+    return Exists(Survey.objects.filter(customer_id=OuterRef("customer_id"), created_at__gt=moment))
+
+
+def _after_complaint(now: datetime.datetime) -> list[Survey]:
+    """One survey per complaint resolved the configured days ago, for customers who take email
+    and were not asked anything within the minimum gap; one per customer per run."""
+    delay = datetime.timedelta(days=settings.SURVEY_DAYS_AFTER_RESOLUTION)
+    gap = datetime.timedelta(days=settings.SURVEY_MIN_GAP_DAYS)
+    oldest = now - delay - gap - datetime.timedelta(days=COMPLAINT_CATCH_UP_DAYS)
+    rows = (
+        Complaint.objects.filter(
+            status__in=[Complaint.Status.RESOLVED, Complaint.Status.CLOSED],
+            resolved_at__lte=now - delay,
+            resolved_at__gt=oldest,
+            customer__archived_at__isnull=True,
+            customer__email_opt_out=False,
+        )
+        .exclude(customer__email="")
+        .filter(~Exists(Survey.objects.filter(complaint_id=OuterRef("pk"))))
+        .filter(~_asked_since(now - gap))
+        .order_by("-resolved_at", "-id")
+        .values_list("pk", "customer_id")
+    )
+    surveys = {}
+    for complaint_id, customer_id in rows:
+        surveys.setdefault(
+            customer_id,
+            Survey(
+                customer_id=customer_id,
+                complaint_id=complaint_id,
+                reason=Survey.Reason.AFTER_COMPLAINT,
+                planned_on=timezone.localdate(now),
+                created_at=now,
+            ),
+        )
+    return list(surveys.values())
+
+
+def _periodic(now: datetime.datetime, skip: set[int]) -> list[Survey]:
+    """Every active customer who takes email, each N months: not asked anything since then
+    (nor within the minimum gap), a customer for that long, and no complaint open right now
+    (they hear from us about that; a survey would be tone-deaf). A batch a run, oldest first."""
+    every = months_before(now, settings.SURVEY_EVERY_MONTHS)
+    since = min(every, now - datetime.timedelta(days=settings.SURVEY_MIN_GAP_DAYS))
+    open_complaint = Complaint.objects.open().filter(customer_id=OuterRef("pk"))
+    asked = Survey.objects.filter(customer_id=OuterRef("pk"), created_at__gt=since)
+    customer_ids = (
+        Customer.objects.live()
+        .filter(
+            status__in=[Customer.Status.ACTIVE, Customer.Status.AT_RISK],
+            email_opt_out=False,
+            customer_since__lte=timezone.localdate(every),
+        )
+        .exclude(email="")
+        .exclude(pk__in=skip)
+        .filter(~Exists(asked), ~Exists(open_complaint))
+        .order_by("pk")
+        .values_list("pk", flat=True)[: settings.SURVEY_PLAN_BATCH]
+    )
+    return [
+        Survey(
+            customer_id=pk,
+            reason=Survey.Reason.PERIODIC,
+            planned_on=timezone.localdate(now),
+            created_at=now,
+        )
+        for pk in customer_ids
+    ]
+
+
+def plan_surveys(now: datetime.datetime | None = None) -> int:
+    """Create the surveys now due and enqueue their emails; returns how many were created.
+
+    A second run, or two beats at once, add nothing: the unique constraints (one survey per
+    complaint, one periodic survey per customer per day) settle any race."""
+    now = now or timezone.now()
+    after_complaint = _after_complaint(now)
+    periodic = _periodic(now, skip={s.customer_id for s in after_complaint})
+    with transaction.atomic():
+        Survey.objects.bulk_create([*after_complaint, *periodic], ignore_conflicts=True)
+        created = Survey.objects.filter(state=Survey.State.PENDING, created_at=now).count()
+        pending = list(
+            Survey.objects.filter(state=Survey.State.PENDING)
+            .filter(Q(created_at=now) | Q(created_at__lt=now - STALE_PENDING))
+            .values_list("pk", flat=True)
+        )
+        _enqueue_sends(pending)
+    return created
+
+
+def _enqueue_sends(survey_ids: list[int]) -> None:
+    from .tasks import send_survey
+
+    def enqueue():
+        for survey_id in survey_ids:
+            send_survey.delay(survey_id)
+
+    # robust: the rows are committed; if the broker is down the next planning run enqueues
+    # the ones still pending.
+    transaction.on_commit(enqueue, robust=True)
+
+
+# Sending --------------------------------------------------------------------------------------
+
+
+def survey_send(survey_id: int) -> bool:
+    """Email the survey link once. Returns whether it was sent.
+
+    The claim (pending -> sending) also stores the hash of a fresh token, so the link in the
+    email works from the moment it can arrive. A failed send releases the claim; the retry
+    makes a new token, and the undelivered one's hash is simply overwritten."""
+    survey = Survey.objects.select_related("customer", "complaint").get(pk=survey_id)
+    customer = survey.customer
+    if not customer.email or customer.email_opt_out or customer.is_archived:
+        Survey.objects.filter(pk=survey_id, state=Survey.State.PENDING).update(
+            state=Survey.State.SKIPPED,
+            last_error=_("The customer takes no email.")
+            if customer.email
+            else _("The customer has no email address."),
+        )
+        return False
+    raw = secrets.token_urlsafe(32)
+    now = timezone.now()
+    expires_at = now + datetime.timedelta(days=settings.SURVEY_LINK_DAYS)
+    claimed = Survey.objects.filter(pk=survey_id, state=Survey.State.PENDING).update(
+        state=Survey.State.SENDING,
+        attempts=F("attempts") + 1,
+        token_hash=token_hash(raw),
+        expires_at=expires_at,
+    )
+    if not claimed:
+        return False
+    survey.expires_at = expires_at
+    try:
+        send_templated_email(
+            "survey",
+            to=[customer.email],
+            context={
+                "survey": survey,
+                "customer": customer,
+                "complaint": survey.complaint,
+                "survey_url": survey_url(raw),
+                "unsubscribe_url": unsubscribe_url(customer),
+            },
+            headers=unsubscribe_headers(customer),
+        )
+    except Exception as error:
+        Survey.objects.filter(pk=survey_id).update(
+            state=Survey.State.PENDING, last_error=describe(error)
+        )
+        raise
+    Survey.objects.filter(pk=survey_id).update(state=Survey.State.SENT, sent_at=now, last_error="")
+    return True
+
+
+def survey_failed(survey_id: int, error: BaseException) -> None:
+    """After the last retry: marked failed with the error (the admin can send it again)."""
+    Survey.objects.filter(pk=survey_id, state=Survey.State.PENDING).update(
+        state=Survey.State.FAILED, last_error=describe(error)
+    )
+    logger.error("Survey %s failed for good: %s", survey_id, error)
+
+
+def survey_send_again(survey: Survey) -> bool:
+    """Put a failed survey back in the queue."""
+    changed = Survey.objects.filter(pk=survey.pk, state=Survey.State.FAILED).update(
+        state=Survey.State.PENDING
+    )
+    if changed:
+        _enqueue_sends([survey.pk])
+    return bool(changed)
+
+
+# Answering ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def survey_answer(
+    survey: Survey,
+    *,
+    satisfaction: int,
+    recommend: int,
+    considered_switching: str,
+    unmet_want: str = "",
+    comment: str = "",
+    now: datetime.datetime | None = None,
+) -> bool:
+    """Record the answers once; False if the link was answered or expired meanwhile.
+
+    The answer goes on the timeline as feedback (with the rating), the unmet want onto the
+    profile, and the loyalty score is recomputed."""
+    now = now or timezone.now()
+    unmet_want, comment = unmet_want.strip(), comment.strip()
+    # The claim: of two submits at once (a double click, two tabs) only one finds it open.
+    claimed = Survey.objects.filter(
+        pk=survey.pk, answered_at__isnull=True, expires_at__gt=now
+    ).update(
+        answered_at=now,
+        satisfaction=satisfaction,
+        recommend=recommend,
+        considered_switching=considered_switching,
+        unmet_want=unmet_want,
+        comment=comment,
+    )
+    if not claimed:
+        return False
+    survey.refresh_from_db()
+    customer = (
+        Customer.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .get(pk=survey.customer_id)
+    )
+    if unmet_want and unmet_want.casefold() not in customer.unmet_wants.casefold():
+        entry = _("%(want)s (survey, %(date)s)") % {
+            "want": unmet_want,
+            "date": date_format(timezone.localdate(now), "j M Y"),
+        }
+        customer.unmet_wants = "\n".join(filter(None, [customer.unmet_wants.strip(), entry]))
+        customer._change_reason = _("Unmet want from a survey answer")
+        customer.save(update_fields=["unmet_wants", "updated_at"])
+    author = author_for(customer)
+    if author is not None:
+        interaction = interaction_log(
+            customer=customer,
+            author=author,
+            kind=Interaction.Kind.FEEDBACK,
+            channel=Interaction.Channel.WEB,
+            summary=_("Survey answer: satisfaction %(satisfaction)d/5, recommend %(recommend)d/10")
+            % {"satisfaction": satisfaction, "recommend": recommend},
+            details=_answer_details(survey),
+            # We asked: the survey is our initiative, not theirs.
+            initiated_by=Interaction.Initiator.US,
+            satisfaction=satisfaction,
+            occurred_at=now,
+        )
+        Survey.objects.filter(pk=survey.pk).update(interaction=interaction)
+        survey.interaction = interaction
+    # Without an author there is no interaction; the answer is on the survey, and counts.
+    schedule_recompute(customer.pk)
+    return True
+
+
+def _answer_details(survey: Survey) -> str:
+    lines = []
+    if survey.reason == Survey.Reason.AFTER_COMPLAINT and survey.complaint_id:
+        lines.append(
+            _("Asked after complaint #%(number)s was resolved.") % {"number": survey.complaint_id}
+        )
+    else:
+        lines.append(_("Periodic survey."))
+    lines += [
+        _("Overall satisfaction: %(n)d of 5") % {"n": survey.satisfaction},
+        _("Likely to recommend us: %(n)d of 10") % {"n": survey.recommend},
+        _("Considered switching to another provider: %(answer)s")
+        % {"answer": survey.get_considered_switching_display()},
+    ]
+    if survey.unmet_want:
+        lines.append(_("Wishes we offered: %(want)s") % {"want": survey.unmet_want})
+    if survey.comment:
+        lines += ["", survey.comment]
+    return "\n".join(lines)

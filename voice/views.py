@@ -1,0 +1,93 @@
+"""The public pages: the feedback form and the survey a customer reaches from an email."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import services, surveys
+from .forms import FeedbackForm, SurveyForm
+
+
+def client_address(request) -> str:
+    """The visitor's address: REMOTE_ADDR, or with proxies in front (TRUSTED_PROXY_COUNT) the
+    X-Forwarded-For entry the outermost of them wrote. Entries left of it are the client's
+    say-so, and would let a bot choose its own rate limit."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _too_big(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    return length > settings.FEEDBACK_MAX_REQUEST_BYTES
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def feedback(request):
+    """Anyone may write to us. Spam is held off by a honeypot field, an hourly limit per email
+    address and per client, and size limits; nothing a person writes is lost."""
+    template = "voice/feedback_form.html"
+    if request.method != "POST":
+        return render(request, template, {"form": FeedbackForm()})
+    if _too_big(request):
+        # Django's own limit (DATA_UPLOAD_MAX_MEMORY_SIZE) stops anything huge; this one keeps a
+        # form that needs a few kilobytes from taking megabytes into the database.
+        return render(request, template, {"form": FeedbackForm(), "too_big": True}, status=413)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        return render(request, template, {"form": form})
+    address = client_address(request)
+    if services.feedback_rate_limited(email=form.cleaned_data["email"], client_address=address):
+        return render(request, template, {"form": form, "rate_limited": True}, status=429)
+    services.feedback_submit(**form.submission_fields(), client_address=address, spam=form.is_spam)
+    # The same page whoever wrote and whatever happened next: it never tells a visitor whether
+    # an address belongs to a customer.
+    return redirect("voice:feedback-thanks")
+
+
+@login_not_required
+@require_GET
+def feedback_thanks(request):
+    return render(request, "voice/feedback_thanks.html")
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def survey(request, token):
+    """GET shows the questions (a link scanner opening it changes nothing); POST answers."""
+    found, status = surveys.survey_for_link(token)
+    if status != surveys.OPEN:
+        return _closed(request, status)
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not surveys.survey_answer(found, **form.cleaned_data):
+            # Answered in another tab, or expired, between the page and the submit.
+            found, status = surveys.survey_for_link(token)
+            return _closed(request, status)
+        response = render(request, "voice/survey_thanks.html", {"survey": found})
+    else:
+        response = render(request, "voice/survey_form.html", {"form": form, "survey": found})
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _closed(request, status):
+    http_status = 404 if status == surveys.UNKNOWN else 410
+    response = render(request, "voice/survey_closed.html", {"status": status}, status=http_status)
+    response["X-Robots-Tag"] = "noindex"
+    return response
