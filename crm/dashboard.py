@@ -157,7 +157,11 @@ def complaint_figures(now: datetime.datetime, start: datetime.date) -> Complaint
     statuses = [s.value for s in Complaint.TargetStatus if s != Complaint.TargetStatus.MET]
     for severity in Complaint.Severity.values:
         figures.by_severity[severity] = dict.fromkeys(statuses, 0)
-    for complaint in Complaint.objects.open().only(
+    # One pass over the open cases and the cases opened in the period (they overlap).
+    start_at = _day_start(start)
+    cases = Complaint.objects.filter(
+        Q(status__in=Complaint.OPEN_STATUSES) | Q(opened_at__gte=start_at)
+    ).only(
         "customer_id",
         "assignee_id",
         "severity",
@@ -167,27 +171,26 @@ def complaint_figures(now: datetime.datetime, start: datetime.date) -> Complaint
         "resolve_by",
         "first_response_at",
         "resolved_at",
-    ):
-        figures.by_severity[complaint.severity][complaint.target_status(now)] += 1
-        figures.open_by_customer[complaint.customer_id] += 1
-        figures.open_by_assignee[complaint.assignee_id] += 1
-
+    )
     weekly = defaultdict(lambda: ([], []))
     responded = responded_in_time = resolved = resolved_in_time = 0
-    period = Complaint.objects.filter(opened_at__date__gte=start).values_list(
-        "opened_at", "first_response_at", "respond_by", "resolved_at", "resolve_by"
-    )
-    for opened_at, first_response_at, respond_by, resolved_at, resolve_by in period:
-        opened_on = timezone.localdate(opened_at)
+    for case in cases:
+        if case.is_open:
+            figures.by_severity[case.severity][case.target_status(now)] += 1
+            figures.open_by_customer[case.customer_id] += 1
+            figures.open_by_assignee[case.assignee_id] += 1
+        if case.opened_at < start_at:
+            continue
+        opened_on = timezone.localdate(case.opened_at)
         week = opened_on - datetime.timedelta(days=opened_on.weekday())
-        if first_response_at:
-            weekly[week][0].append(_hours(first_response_at - opened_at))
+        if case.first_response_at:
+            weekly[week][0].append(_hours(case.first_response_at - case.opened_at))
             responded += 1
-            responded_in_time += first_response_at <= respond_by
-        if resolved_at:
-            weekly[week][1].append(_hours(resolved_at - opened_at))
+            responded_in_time += case.first_response_at <= case.respond_by
+        if case.resolved_at:
+            weekly[week][1].append(_hours(case.resolved_at - case.opened_at))
             resolved += 1
-            resolved_in_time += resolved_at <= resolve_by
+            resolved_in_time += case.resolved_at <= case.resolve_by
     for week in sorted(weekly):
         response, resolution = weekly[week]
         figures.weeks.append(week)

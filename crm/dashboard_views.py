@@ -6,6 +6,7 @@ from django.utils import timezone
 from customers.forms import assignable_users
 from customers.models import Customer
 from interactions.models import Complaint, FollowUp, Interaction, Reminder
+from voice import selectors as voice_selectors
 
 from . import dashboard
 from .roles import manager_required
@@ -23,9 +24,10 @@ def _period(request) -> int:
 
 @manager_required
 def dashboard_view(request):
-    # 13 queries whatever the data: session, user, manager check, open complaints, complaints
-    # in period, days counted through, summarised days, live days, staff with their counts,
-    # fell-short outcomes, at-risk candidates, the worst of them, failed reminders.
+    # 15 queries whatever the data: session, user, manager check, complaints (open and in the
+    # period), days counted through, summarised days, live days, staff with their counts, net
+    # promoter score, recovery rate, fell-short outcomes, at-risk candidates, the worst of them,
+    # failed reminders, unmet wants.
     now = timezone.now()
     today = timezone.localdate(now)
     period = _period(request)
@@ -33,6 +35,8 @@ def dashboard_view(request):
     complaints = dashboard.complaint_figures(now, start)
     interactions = dashboard.interaction_figures(start, today)
     staff = dashboard.staff_rows(today, start, complaints.open_by_assignee)
+    nps_weeks, nps = voice_selectors.nps_by_week(start)
+    recovered, resolved = voice_selectors.recovery_rate(start)
     charts = {
         "staff": {
             "labels": [row.user.get_full_name() or row.user.username for row in staff],
@@ -57,6 +61,7 @@ def dashboard_view(request):
             "labels": [week.isoformat() for week in interactions.weeks],
             "values": interactions.quality,
         },
+        "nps": {"labels": [week.isoformat() for week in nps_weeks], "values": nps},
         "kinds": {
             "labels": [week.isoformat() for week in interactions.weeks],
             "series": {
@@ -80,6 +85,12 @@ def dashboard_view(request):
             .select_related("customer", "recipient")
             .order_by("-due_on", "-id")[:FAILED_REMINDERS_SHOWN],
             "at_risk": dashboard.customers_at_risk(today, now, complaints.open_by_customer),
+            "recovery": {
+                "recovered": recovered,
+                "resolved": resolved,
+                "rate": dashboard._share(recovered, resolved),
+            },
+            "unmet_wants": voice_selectors.recent_unmet_wants(10),
         },
     )
 

@@ -28,6 +28,9 @@
   draw("chart-quality", { type: "line", data: { labels: data.quality.labels, datasets: series({
     "Exceeded minus fell short (points)": data.quality.values }) },
     options: { spanGaps: true, scales: { y: { suggestedMin: -100, suggestedMax: 100 } } } });
+  draw("chart-nps", { type: "line", data: { labels: data.nps.labels, datasets: series({
+    "Net promoter score": data.nps.values }) },
+    options: { spanGaps: true, scales: { y: { suggestedMin: -100, suggestedMax: 100 } } } });
   draw("chart-kinds", { type: "bar", data: { labels: data.kinds.labels,
     datasets: series(data.kinds.series) },
     options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } });

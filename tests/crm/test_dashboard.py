@@ -192,7 +192,8 @@ def test_dashboard_is_for_managers_only(client, staff_client, manager_client, bo
     response = manager_client.get("/dashboard/?period=90")
     assert response.status_code == 200
     assert response.context["period"] == 90
-    for chart in ("chart-staff", "chart-complaints", "chart-times", "chart-quality", "chart-kinds"):
+    charts = ("chart-staff", "chart-complaints", "chart-times", "chart-quality", "chart-nps")
+    for chart in (*charts, "chart-kinds"):
         assert f'id="{chart}"' in response.content.decode()
 
 
@@ -207,10 +208,10 @@ def test_dashboard_query_count_is_pinned(manager_client, book, django_assert_num
         customer = CustomerFactory(owner=book["sam"])
         InteractionFactory(customer=customer, outcome="fell_short")
         ComplaintFactory(customer=customer, assignee=book["olive"])
-    # session, user, manager check, open complaints, complaints in period, days counted
-    # through, summarised days, live days, staff with their counts, fell-short outcomes,
-    # at-risk candidates, the worst of them, failed reminders
-    with django_assert_num_queries(13):
+    # session, user, manager check, complaints (open and in the period), days counted through,
+    # summarised days, live days, staff with their counts, net promoter score, recovery rate,
+    # fell-short outcomes, at-risk candidates, the worst of them, failed reminders, unmet wants
+    with django_assert_num_queries(15):
         manager_client.get("/dashboard/")
 
 
@@ -261,3 +262,23 @@ def test_quality_is_the_same_read_from_the_daily_summary(book, today):
     # (2 + 1 exceeded - 1 - 2 fell short) / (4 + 3) known outcomes = 0 points
     assert summarised.quality_overall == live_only.quality_overall == 0.0
     assert summarised.by_kind == live_only.by_kind
+
+
+def test_dashboard_shows_nps_recovery_and_unmet_wants(manager_client, book, now):
+    from tests.voice.factories import answered_survey
+
+    answered_survey(customer=book["sad"], answered_at=now - D, recommend=10)
+    answered_survey(
+        customer=book["sad"],
+        answered_at=now - H,
+        recommend=3,
+        unmet_want="<b>Evening</b> appointments",
+    )
+
+    response = manager_client.get("/dashboard/")
+
+    content = response.content.decode()
+    # One promoter, one detractor: NPS 0 for the week (or split across two weeks: 100, -100).
+    assert sorted(response.context["charts"]["nps"]["values"]) in ([0.0], [-100.0, 100.0])
+    assert "“&lt;b&gt;Evening&lt;/b&gt; appointments”" in content
+    assert response.context["recovery"] == {"recovered": 0, "resolved": 1, "rate": 0.0}
