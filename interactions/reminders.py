@@ -12,7 +12,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,6 +163,30 @@ def close_stale_reminders(now: datetime.datetime) -> int:
     )
 
 
+def follow_reassignments() -> int:
+    """Hand live reminders to whoever is now responsible: the customer's owner after a
+    reassignment, the case's or follow-up's assignee after a handover. The unique key leaves
+    the recipient out, so planning alone would leave them with the previous person."""
+    live = Reminder.objects.filter(state__in=Reminder.LIVE_STATES)
+    K = Reminder.Kind
+    moves = (
+        ((K.CHECK_IN, K.KEY_DATE), Customer, "customer_id", "owner_id"),
+        ((K.FOLLOW_UP,), FollowUp, "object_id", "assignee_id"),
+        ((K.COMPLAINT_TARGET,), Complaint, "object_id", "assignee_id"),
+    )
+    moved = 0
+    for kinds, model, key, person in moves:
+        responsible = model.objects.filter(pk=OuterRef(key)).values(person)[:1]
+        moved += (
+            live.filter(kind__in=kinds)
+            .annotate(responsible=responsible)
+            .filter(responsible__isnull=False)
+            .exclude(recipient_id=F("responsible"))
+            .update(recipient_id=Subquery(responsible))
+        )
+    return moved
+
+
 def plan_reminders(now: datetime.datetime | None = None) -> int:
     """Create the reminders that are due and do not exist yet; returns how many."""
     now = now or timezone.now()
@@ -174,6 +198,7 @@ def plan_reminders(now: datetime.datetime | None = None) -> int:
     # row between our query and this insert; the unique constraint settles it.
     with transaction.atomic():
         close_stale_reminders(now)
+        follow_reassignments()
         Reminder.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=2000)
         breached = list(
             Reminder.objects.filter(target_breached(now), escalated_at__isnull=True).values_list(

@@ -2,11 +2,13 @@
 
 import datetime
 import socket
+import threading
 from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from interactions.digests import digest_day, digest_failed, digest_send, schedule_digests
@@ -19,6 +21,11 @@ pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
 S = Reminder.State
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
 
 
 @pytest.fixture
@@ -250,6 +257,33 @@ def test_sending_the_same_digest_twice_sends_one_email(any_hour, sam):
     assert Digest.objects.get().attempts == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_send_one_email(settings):
+    settings.DIGEST_HOUR = 0
+    sam = UserFactory(username="sam", email="sam@example.com")
+    _reminder(sam, "Ada Lovelace")
+    (digest_id,) = schedule_digests()
+    start, results = threading.Barrier(2), []
+
+    def send():
+        try:
+            start.wait(timeout=10)
+            results.append(digest_send(digest_id))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(results) == [False, True]
+    assert len(mail.outbox) == 1
+    assert Digest.objects.get().attempts == 1
+
+
 def test_nothing_is_sent_when_everything_was_done_since_scheduling(any_hour, sam):
     reminder = _reminder(sam, "Ada Lovelace")
     (digest_id,) = schedule_digests()
@@ -273,6 +307,17 @@ def test_the_command_sends_each_digest_once(any_hour, sam):
     assert first.getvalue() == "2 digests sent\n"
     assert second.getvalue() == "0 digests sent\n"
     assert sorted(m.to[0] for m in mail.outbox) == ["olive@example.com", "sam@example.com"]
+
+
+def test_the_command_plans_first_so_what_fell_due_since_is_in_the_digest(any_hour, sam):
+    due_customer(sam, "Ada Lovelace", days_from_today(0))  # no reminder planned yet
+
+    call_command("send_digests", stdout=StringIO())
+
+    (message,) = mail.outbox
+    assert message.to == ["sam@example.com"]
+    assert "Ada Lovelace" in message.body
+    assert Reminder.objects.get().state == S.SENT
 
 
 # A send that fails ----------------------------------------------------------------------------

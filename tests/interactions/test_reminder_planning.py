@@ -6,15 +6,16 @@ import threading
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
 from crm.celery import app as celery_app
+from customers.services import customers_reassign
+from interactions.complaints import complaint_update
 from interactions.digests import escalation_send
-from interactions.models import Complaint, Interaction, Reminder
+from interactions.models import Complaint, FollowUp, Interaction, Reminder
 from interactions.reminders import plan_reminders
 from interactions.services import followup_done, interaction_log
 from tests.factories import UserFactory
@@ -29,6 +30,7 @@ from .reminder_factories import (
 pytestmark = pytest.mark.django_db
 
 K = Reminder.Kind
+S = Reminder.State
 
 
 def _rows():
@@ -41,10 +43,13 @@ def _at(year, month, day, hour=12):
     return timezone.make_aware(datetime.datetime(year, month, day, hour))
 
 
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+
+
 @pytest.fixture
 def owner(db):
-    # A transactional test starts from an empty database: the role groups may be gone.
-    Group.objects.get_or_create(name="Staff")
     return UserFactory(username="owen", email="owen@example.com")
 
 
@@ -422,6 +427,52 @@ def test_a_complaint_answered_and_resolved_closes_its_target_reminders(owner):
     }
 
 
+def test_live_reminders_follow_the_customer_to_a_new_owner(owner):
+    customer = QuietCustomerFactory(
+        owner=owner, next_checkin_due=days_from_today(-5), birthday=days_from_today(2)
+    )
+    plan_reminders()
+    Reminder.objects.filter(detail="birthday").update(state=S.DONE)
+    new_owner = UserFactory(username="nora")
+
+    customers_reassign(customer_ids=[customer.pk], owner=new_owner)
+    plan_reminders()
+
+    assert sorted(Reminder.objects.values_list("kind", "state", "recipient__username")) == [
+        (K.CHECK_IN, "pending", "nora"),
+        (K.KEY_DATE, "done", "owen"),  # closed ones stay with whoever closed them
+    ]
+
+
+def test_complaint_and_follow_up_reminders_follow_a_new_assignee(owner):
+    customer = QuietCustomerFactory(owner=owner)
+    complaint = ComplaintFactory(
+        customer=customer, opened_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    follow_up = FollowUpFactory(customer=customer, assignee=owner)
+    plan_reminders()
+    colleague = UserFactory(username="cora")
+
+    complaint_update(complaint, actor=owner, assignee=colleague)
+    FollowUp.objects.filter(pk=follow_up.pk).update(assignee=colleague)
+    plan_reminders()
+
+    assert set(Reminder.objects.values_list("kind", "recipient__username")) == {
+        (K.COMPLAINT_TARGET, "cora"),
+        (K.FOLLOW_UP, "cora"),
+    }
+
+
+def test_a_customer_left_without_an_owner_keeps_the_reminder_with_the_last_one(owner):
+    customer = QuietCustomerFactory(owner=owner, next_checkin_due=days_from_today(-5))
+    plan_reminders()
+
+    customers_reassign(customer_ids=[customer.pk], owner=None)
+    plan_reminders()
+
+    assert Reminder.objects.get().recipient == owner
+
+
 # Escalation -----------------------------------------------------------------------------------
 
 
@@ -505,7 +556,7 @@ def _in_thread(target, errors):
     def run():
         try:
             target()
-        except BaseException as error:  # noqa: BLE001 - reported to the test below
+        except BaseException as error:  # reported by the test, not lost in the thread
             errors.append(error)
         finally:
             connection.close()

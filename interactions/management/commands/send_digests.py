@@ -1,12 +1,14 @@
 from django.core.management.base import BaseCommand
 
-from interactions import digests
+from interactions import digests, reminders
 
 
 class Command(BaseCommand):
     help = "Send today's digest to everyone with something due (once a day each; safe to rerun)."
 
     def handle(self, *args, **options):
+        # As the beat task does: plan first, so the digest has what fell due since the last run.
+        reminders.plan_reminders()
         sent = failed = 0
         for digest_id in digests.schedule_digests():
             try:
