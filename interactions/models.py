@@ -382,9 +382,16 @@ class Reminder(models.Model):
     # States in which a reminder still asks for attention.
     LIVE_STATES = (State.PENDING, State.SENT, State.SNOOZED, State.FAILED)
 
+    class Detail(models.TextChoices):
+        NONE = "", ""
+        RESPOND = "respond", _("response due")
+        RESOLVE = "resolve", _("resolution due")
+        BIRTHDAY = "birthday", _("birthday")
+        ANNIVERSARY = "anniversary", _("anniversary as a customer")
+
     kind = models.CharField(max_length=20, choices=Kind)
     object_id = models.BigIntegerField()
-    detail = models.CharField(max_length=20, blank=True)
+    detail = models.CharField(max_length=20, choices=Detail, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="reminders")
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
