@@ -47,6 +47,7 @@ UNANNOUNCED = (Reminder.State.PENDING, Reminder.State.SNOOZED, Reminder.State.FA
 def schedule_digests(now: datetime.datetime | None = None) -> list[int]:
     """Create today's Digest row for everyone with something due; return the unsent ones' ids."""
     now = now or timezone.now()
+    fail_abandoned_digests(now)
     day = digest_day(now)
     if day is None:
         return []
@@ -76,7 +77,7 @@ def _items(digest):
 def digest_send(digest_id: int) -> bool:
     """Send one digest if it is still pending. Returns whether an email went out."""
     claimed = Digest.objects.filter(pk=digest_id, state=Digest.State.PENDING).update(
-        state=Digest.State.SENDING, attempts=F("attempts") + 1
+        state=Digest.State.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
     )
     if not claimed:
         return False
@@ -115,6 +116,26 @@ def digest_send(digest_id: int) -> bool:
             state=Reminder.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
         )
     return True
+
+
+# Longer than a task may run (the hard time limit), with room to spare.
+ABANDONED_AFTER = datetime.timedelta(minutes=15)
+ABANDONED_ERROR = (
+    "The worker stopped while sending this digest, so it may or may not have arrived. "
+    "Check with the recipient before retrying."
+)
+
+
+def fail_abandoned_digests(now: datetime.datetime) -> int:
+    """Digests whose worker died mid-send (killed, out of memory) stay claimed for good: no
+    redelivered task may take them, or a digest that did go out would go twice. Mark them
+    failed instead, so they show on the dashboard for a manager to retry."""
+    abandoned = Digest.objects.filter(
+        state=Digest.State.SENDING, claimed_at__lt=now - ABANDONED_AFTER
+    ).values_list("pk", flat=True)
+    for digest_id in list(abandoned):
+        digest_failed(digest_id, RuntimeError(ABANDONED_ERROR))
+    return len(abandoned)
 
 
 def digest_failed(digest_id: int, error: BaseException) -> None:

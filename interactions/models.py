@@ -460,6 +460,8 @@ class Digest(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     item_count = models.PositiveIntegerField(default=0)
+    # When a worker claimed it; a claim far older than any task may run means that worker died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interactions', '0004_interaction_day_counts'),
+        ("interactions", "0004_interaction_day_counts"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reminder',
-            name='detail',
-            field=models.CharField(blank=True, choices=[('', ''), ('respond', 'response due'), ('resolve', 'resolution due'), ('birthday', 'birthday'), ('anniversary', 'anniversary as a customer')], max_length=20),
+            model_name="reminder",
+            name="detail",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", ""),
+                    ("respond", "response due"),
+                    ("resolve", "resolution due"),
+                    ("birthday", "birthday"),
+                    ("anniversary", "anniversary as a customer"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

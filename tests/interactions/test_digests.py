@@ -381,3 +381,55 @@ def test_the_command_reports_a_digest_it_could_not_send(any_hour, sam, smtp_down
     assert out.getvalue() == "0 digests sent, 1 failed\n"
     assert "not sent, will be retried" in err.getvalue()
     assert Digest.objects.get().state == Digest.State.PENDING
+
+
+def test_a_digest_abandoned_mid_send_is_marked_failed_never_sent_twice(db):
+    """A worker killed while sending leaves the digest claimed: after the claim is far older
+    than any task may run, the next scheduling marks it failed for a manager to retry."""
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from interactions.digests import ABANDONED_ERROR, digest_send, schedule_digests
+    from interactions.models import Digest, Reminder
+    from tests.factories import UserFactory
+
+    from .reminder_factories import ReminderFactory
+
+    user = UserFactory(username="dana")
+    reminder = ReminderFactory(recipient=user, due_on=timezone.localdate())
+    (digest_id,) = schedule_digests()
+    Digest.objects.filter(pk=digest_id).update(
+        state=Digest.State.SENDING, claimed_at=timezone.now() - dt.timedelta(minutes=20)
+    )
+
+    schedule_digests()
+
+    digest = Digest.objects.get(pk=digest_id)
+    reminder.refresh_from_db()
+    assert digest.state == Digest.State.FAILED
+    assert ABANDONED_ERROR in digest.last_error
+    assert reminder.state == Reminder.State.FAILED
+    assert digest_send(digest_id) is False
+    assert mail.outbox == []
+
+
+def test_a_digest_being_sent_right_now_is_left_alone(db):
+    from django.utils import timezone
+
+    from interactions.digests import schedule_digests
+    from interactions.models import Digest
+    from tests.factories import UserFactory
+
+    from .reminder_factories import ReminderFactory
+
+    ReminderFactory(recipient=UserFactory(username="eli"), due_on=timezone.localdate())
+    (digest_id,) = schedule_digests()
+    Digest.objects.filter(pk=digest_id).update(
+        state=Digest.State.SENDING, claimed_at=timezone.now()
+    )
+
+    schedule_digests()
+
+    assert Digest.objects.get(pk=digest_id).state == Digest.State.SENDING
