@@ -1,0 +1,326 @@
+"""The five journeys, each proven in a real browser (see conftest.py for the per-page checks)."""
+
+import datetime
+import re
+
+from django.utils import dateformat, timezone
+
+from customers.models import Customer
+from interactions import tasks
+from interactions.complaints import complaint_transition
+from interactions.models import Complaint, Interaction, Reminder
+from interactions.services import interaction_log
+from tests.factories import PASSWORD, CustomerFactory, UserFactory
+from voice.models import Survey
+from voice.surveys import plan_surveys
+
+from .conftest import BROWSER_MARKS, check_page, eventually, log_in, text_of, visit
+
+pytestmark = BROWSER_MARKS
+
+
+def _date(value, fmt):
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return dateformat.format(value, fmt)
+
+
+# 1. Staff: a check-in that fell due -------------------------------------------------------------
+
+
+def test_staff_log_the_check_in_that_fell_due(page, roles, inbox, worker):
+    sam = UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    today = timezone.localdate()
+    ada = CustomerFactory(
+        name="Ada Lovelace",
+        owner=sam,
+        # Not on a customer-since anniversary, so the only reminder is the check-in.
+        customer_since=today - datetime.timedelta(days=200),
+        next_checkin_due=today - datetime.timedelta(days=2),
+        last_contact_at=timezone.now() - datetime.timedelta(days=62),
+    )
+    # Not due: stays off My day.
+    CustomerFactory(
+        name="Grace Hopper", owner=sam, next_checkin_due=today + datetime.timedelta(days=30)
+    )
+
+    # The reminder goes: the worker plans it and emails Sam's digest.
+    tasks.send_digests.delay()
+    (digest,) = inbox.wait_for("sam@example.com", 1)
+    assert "Ada Lovelace" in text_of(digest)
+    reminder = Reminder.objects.get(kind=Reminder.Kind.CHECK_IN, customer=ada)
+    assert reminder.state == Reminder.State.SENT
+
+    log_in(page, "sam", PASSWORD, "1-staff-checkin-01")  # lands on My day
+    checkins = page.locator("section[aria-labelledby=checkins-heading]")
+    assert "Grace Hopper" not in checkins.inner_text()
+    assert "Ada Lovelace" in page.locator("section[aria-labelledby=reminders-heading]").inner_text()
+    checkins.get_by_role("link", name="Ada Lovelace").click()
+    page.wait_for_url(f"**/customers/{ada.pk}/")
+    check_page(page, "1-staff-checkin-02-profile-due")
+    keep_in_touch = page.locator("section[aria-labelledby=checkin-heading]")
+    assert "overdue" in keep_in_touch.inner_text()
+
+    log = page.locator("#log")
+    log.get_by_label("Kind").select_option("check_in")
+    log.get_by_label("Summary").fill("Quarterly check-in: all well, wants a catalogue")
+    log.get_by_role("button", name="Log it").click()
+    page.wait_for_url(f"**/customers/{ada.pk}/**")
+    check_page(page, "1-staff-checkin-03-logged")
+
+    ada.refresh_from_db()
+    assert ada.next_checkin_due > today
+    assert _date(ada.next_checkin_due, "l j F Y") in keep_in_touch.inner_text()
+    assert "overdue" not in keep_in_touch.inner_text()
+    assert "Quarterly check-in" in page.locator("body").inner_text()
+    reminder.refresh_from_db()
+    assert reminder.state == Reminder.State.DONE
+
+    visit(page, "/", "1-staff-checkin-04-my-day-clear")
+    assert "Ada Lovelace" not in page.locator("main").inner_text()
+
+
+# 2. Staff: a high-severity complaint, from opening to resolution ------------------------------
+
+
+def test_staff_work_a_high_severity_complaint_to_resolution(page, roles, inbox, worker):
+    sam = UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    ada = CustomerFactory(name="Ada Lovelace", email="ada@example.com", owner=sam)
+
+    log_in(page, "sam", PASSWORD, "2-complaint-01")
+    visit(page, f"/customers/{ada.pk}/", "2-complaint-02-profile")
+    page.get_by_role("link", name="New complaint").click()
+    page.wait_for_url(f"**/customers/{ada.pk}/complaints/new/")
+    check_page(page, "2-complaint-03-form")
+    page.get_by_label("What went wrong").fill("The boiler still leaks after the service")
+    page.get_by_label("Severity").select_option("high")
+    page.get_by_label("Details").fill("Water on the kitchen floor again this morning.")
+    page.get_by_role("button", name="Open the case").click()
+    page.wait_for_url(re.compile(r"/complaints/\d+/$"))
+    check_page(page, "2-complaint-04-case")
+
+    complaint = Complaint.objects.get(customer=ada)
+    assert complaint.severity == "high"
+    (ack,) = inbox.wait_for("ada@example.com", 1)
+    assert ack["Subject"] == f"We have your complaint (case #{complaint.pk})"
+
+    visit(page, "/complaints/", "2-complaint-05-queue")
+    row = page.locator("tr", has_text=f"#{complaint.pk} The boiler still leaks")
+    assert "High" in row.inner_text()
+    assert f"Resolve by {_date(complaint.resolve_by, 'j M, H:i')}" in row.inner_text()
+    assert row.locator(".badge", has_text="On track").count() == 1
+    row.get_by_role("link", name=f"#{complaint.pk}").click()
+    page.wait_for_url(f"**/complaints/{complaint.pk}/")
+    check_page(page, "2-complaint-06-case-again")
+    targets = page.locator("section[aria-labelledby=targets-heading]").inner_text()
+    assert _date(complaint.respond_by, "l j M, H:i") in targets
+    assert _date(complaint.resolve_by, "l j M, H:i") in targets
+
+    page.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_url(f"**/complaints/{complaint.pk}/")
+    check_page(page, "2-complaint-07-acknowledged")
+    complaint.refresh_from_db()
+    assert complaint.status == "acknowledged" and complaint.first_response_at
+
+    page.get_by_label("Remedy offered").select_option("repair")
+    page.get_by_label("Did the customer accept it?").select_option("true")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"**/complaints/{complaint.pk}/")
+    check_page(page, "2-complaint-08-remedy")
+    assert "Repair · accepted" in page.locator("main").inner_text()
+
+    page.get_by_label("How it was resolved").fill("Replaced the valve; dry for a week now.")
+    page.get_by_role("button", name="Mark resolved").click()
+    page.wait_for_url(f"**/complaints/{complaint.pk}/")
+    check_page(page, "2-complaint-09-resolved")
+    complaint.refresh_from_db()
+    assert complaint.status == "resolved"
+    assert complaint.remedy == "repair" and complaint.remedy_accepted is True
+
+    ack, notice = inbox.wait_for("ada@example.com", 2)
+    assert notice["Subject"] == f"Your complaint is resolved (case #{complaint.pk})"
+    assert "Replaced the valve; dry for a week now." in text_of(notice)
+
+
+# 3. Manager: the dashboard, a staff member, a history, a reassignment ----------------------------
+
+
+def test_manager_dashboard_drill_down_history_and_reassign(page, roles, inbox, worker):
+    UserFactory(username="mona", first_name="Mona", last_name="Manager", role="Manager")
+    sam = UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    olive = UserFactory(username="olive", first_name="Olive", last_name="Other")
+    today = timezone.localdate()
+    ada = CustomerFactory(name="Ada Lovelace", owner=sam)
+    CustomerFactory(
+        name="Charles Babbage", owner=sam, next_checkin_due=today - datetime.timedelta(days=3)
+    )
+    CustomerFactory(name="Grace Hopper", owner=olive, next_checkin_due=today)
+    for days_ago, outcome in ((1, "exceeded"), (9, "fell_short"), (16, "met")):
+        interaction_log(
+            customer=ada,
+            author=sam,
+            kind=Interaction.Kind.CALL,
+            summary=f"Call {days_ago} days ago",
+            outcome=outcome,
+            occurred_at=timezone.now() - datetime.timedelta(days=days_ago),
+        )
+
+    log_in(page, "mona", PASSWORD, "3-manager-01")
+    visit(page, "/dashboard/", "3-manager-02-dashboard")
+    charts = page.evaluate(
+        """() => [...document.querySelectorAll("canvas")].map((canvas) => ({
+            id: canvas.id, chart: Boolean(canvas.chart), width: canvas.width,
+            height: canvas.height,
+        }))"""
+    )
+    assert {c["id"] for c in charts} == {
+        "chart-staff",
+        "chart-complaints",
+        "chart-times",
+        "chart-quality",
+        "chart-nps",
+        "chart-kinds",
+    }
+    assert all(c["chart"] and c["width"] and c["height"] for c in charts), charts
+
+    page.get_by_role("link", name="Sam Staff").first.click()
+    page.wait_for_url(f"**/dashboard/staff/{sam.pk}/**")
+    check_page(page, "3-manager-03-staff-member")
+    assert "Overdue check-ins (1)" in page.locator("main").inner_text()
+    assert "Charles Babbage" in page.locator("main").inner_text()
+
+    visit(page, f"/customers/{ada.pk}/history/", "3-manager-04-history")
+    assert "Call 9 days ago" in page.locator("main").inner_text()
+
+    visit(page, f"/customers/{ada.pk}/", "3-manager-05-profile")
+    reassign = page.locator("section[aria-labelledby=reassign-heading]")
+    reassign.get_by_label("New owner").select_option(str(olive.pk))
+    reassign.get_by_role("button", name="Reassign").click()
+    page.wait_for_url(f"**/customers/{ada.pk}/")
+    check_page(page, "3-manager-06-reassigned")
+    details = page.locator("section[aria-labelledby=facts-heading]").inner_text()
+    assert "Olive Other" in details
+    assert Customer.objects.get(pk=ada.pk).owner == olive
+
+
+# 4. Customer: a complaint on the public form, a survey, a new loyalty score ------------------
+
+
+def _loyalty_on_profile(page, customer, shot):
+    visit(page, f"/customers/{customer.pk}/", shot)
+    heading = page.locator("#loyalty-heading").inner_text()
+    return int(re.search(r"(\d+)\s*/ 100", heading).group(1))
+
+
+def test_customer_complains_answers_the_survey_and_loyalty_moves(
+    page, new_page, roles, inbox, worker, settings
+):
+    settings.SURVEY_DAYS_AFTER_RESOLUTION = 0
+    mona = UserFactory(username="mona", first_name="Mona", last_name="Manager", role="Manager")
+
+    visit(page, "/feedback/", "4-customer-01-feedback")
+    page.get_by_label("Your name").fill("Ada Lovelace")
+    page.get_by_label("Your email address").fill("ada@example.com")
+    page.get_by_label("Complaint").check()
+    page.get_by_label("Your message").fill("The engineer left the boiler leaking.")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url("**/feedback/thanks/")
+    check_page(page, "4-customer-02-thanks")
+
+    complaint = Complaint.objects.get()
+    ada = complaint.customer
+    (ack,) = inbox.wait_for("ada@example.com", 1)
+    assert ack["Subject"] == f"We have your complaint (case #{complaint.pk})"
+
+    # Staff put it right (the service, as the case page would), and the survey goes.
+    complaint_transition(
+        complaint, to_status="resolved", actor=mona, resolution_summary="Repaired the valve."
+    )
+    complaint.refresh_from_db()
+    inbox.wait_for("ada@example.com", 2)
+    eventually(
+        lambda: Customer.objects.filter(
+            pk=ada.pk, loyalty_computed_at__gt=complaint.resolved_at
+        ).first(),
+        "the loyalty score after the resolution",
+    )
+    manager = new_page()
+    log_in(manager, "mona", PASSWORD, "4-customer-03-manager")
+    ada.refresh_from_db()
+    before = _loyalty_on_profile(manager, ada, "4-customer-04-loyalty-before")
+    assert before == ada.loyalty_score
+
+    assert plan_surveys() == 1
+    invitation = inbox.wait_for("ada@example.com", 3)[2]
+    link = re.search(r"(http://\S+/survey/\S+/)", text_of(invitation)).group(1)
+    assert link.startswith(settings.SITE_URL)
+
+    visit(page, link, "4-customer-05-survey")
+    page.locator("input[name=satisfaction][value='5']").check()
+    page.locator("input[name=recommend][value='10']").check()
+    page.locator("input[name=considered_switching][value='no']").check()
+    page.get_by_label("Is there anything you wish we offered?").fill("Weekend appointments")
+    page.get_by_role("button", name=re.compile("Send|Submit")).click()
+    page.get_by_text("Thank you for your answers").wait_for()
+    check_page(page, "4-customer-06-survey-thanks")
+
+    survey = Survey.objects.get()
+    assert survey.answered_at
+    eventually(
+        lambda: Customer.objects.filter(
+            pk=ada.pk, loyalty_computed_at__gt=survey.answered_at
+        ).first(),
+        "the loyalty score after the survey",
+    )
+    ada.refresh_from_db()
+    after = _loyalty_on_profile(manager, ada, "4-customer-07-loyalty-after")
+    assert after == ada.loyalty_score
+    assert after != before
+    assert "Would recommend us 10 out of 10." in manager.locator("main").inner_text()
+
+
+# 5. Manager: a CSV import with a bad row, fixed and imported -------------------------------
+
+
+def test_manager_import_a_csv_fix_its_bad_row_and_import(page, roles, inbox, worker, tmp_path):
+    UserFactory(username="mona", first_name="Mona", last_name="Manager", role="Manager")
+    UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    header = "name,company,email,owner,customer_since,tags\n"
+    good = (
+        "Ada Lovelace,Analytical Engines,ada@example.com,sam,2024-03-01,vip\n"
+        "Grace Hopper,Navy,grace@example.com,sam,2023-11-15,\n"
+    )
+    broken = tmp_path / "customers.csv"
+    broken.write_text(header + good + "Alan Turing,Bletchley,alan@example.com,sam,31/02/2024,\n")
+    fixed = tmp_path / "customers-fixed.csv"
+    fixed.write_text(header + good + "Alan Turing,Bletchley,alan@example.com,sam,2024-02-29,\n")
+
+    log_in(page, "mona", PASSWORD, "5-import-01")
+    visit(page, "/customers/import/", "5-import-02-upload")
+    page.get_by_label("CSV file").set_input_files(str(broken))
+    page.get_by_role("button", name="Check the file").click()
+    page.wait_for_url(re.compile(r"/customers/import/\d+/$"))
+    check_page(page, "5-import-03-preview-errors")
+    errors = page.locator(".import-errors li")
+    assert errors.count() == 1
+    assert "4" in errors.first.inner_text() and "customer_since" in errors.first.inner_text()
+    assert page.get_by_role("button", name=re.compile("^Import")).count() == 0
+    assert not Customer.objects.exists()
+
+    page.get_by_role("link", name="Upload a fixed file").click()
+    page.wait_for_url("**/customers/import/")
+    check_page(page, "5-import-04-upload-again")
+    page.get_by_label("CSV file").set_input_files(str(fixed))
+    page.get_by_role("button", name="Check the file").click()
+    page.wait_for_url(re.compile(r"/customers/import/\d+/$"))
+    check_page(page, "5-import-05-preview-clean")
+    assert page.locator(".import-errors").count() == 0
+    page.get_by_role("button", name="Import 3 customers").click()
+    page.wait_for_load_state("load")
+    check_page(page, "5-import-06-imported")
+
+    visit(page, "/customers/", "5-import-07-list")
+    listing = page.locator("main").inner_text()
+    for name in ("Ada Lovelace", "Grace Hopper", "Alan Turing"):
+        assert name in listing
+    assert Customer.objects.count() == 3
