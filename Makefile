@@ -41,5 +41,13 @@ format: install
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# The benchmark: seeds BENCH_DATABASE_URL (created if missing; everything in it is replaced),
+# loads the pages through gunicorn, times the jobs, writes bench/results/ and the README table.
+SCALE ?= 1
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rapport_bench
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	SCALE=$(SCALE) BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) var

@@ -33,3 +33,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# WhiteNoise warns at startup when STATIC_ROOT is missing; the finders serve the files anyway.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -1,0 +1,131 @@
+"""The load generator: a separate process that logs in through /accounts/login/ like a browser
+(CSRF cookie and token) and requests each URL over keep-alive http.client connections.
+
+    python bench/load.py --port 8123 --username bench-staff-0 --password rapport-bench \\
+        --urls '{"list": "/customers/"}' --requests 100 --seconds 5 --concurrency 2
+
+For each URL: a few warm-up requests, then --requests sequential requests (one at a time, so
+the latencies are the server's, not a queue's) for p50 / p95, then --concurrency connections
+as fast as they go for --seconds for requests per second. Prints one JSON object.
+"""
+
+import argparse
+import http.client
+import json
+import re
+import statistics
+import threading
+import time
+import urllib.parse
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+class Session:
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(self, method, url, body=None, headers=None):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            self.conn.request(method, url, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.HTTPException, ConnectionError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.conn.request(method, url, body=body, headers=headers)
+            response = self.conn.getresponse()
+        data = response.read()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key.strip()] = rest.split(";", 1)[0]
+        return response.status, response, data
+
+    def login(self, username, password):
+        status, _, page = self.request("GET", "/accounts/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+        body = urllib.parse.urlencode(
+            {"username": username, "password": password, "csrfmiddlewaretoken": token}
+        )
+        status, response, _ = self.request(
+            "POST",
+            "/accounts/login/",
+            body=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://127.0.0.1:{self.port}/accounts/login/",
+            },
+        )
+        if status != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"login failed: HTTP {status}")
+
+
+def measure(port, cookies, url, requests, seconds, concurrency):
+    session = Session(port)
+    session.cookies = dict(cookies)
+    for _ in range(3):
+        status, _, _ = session.request("GET", url)
+        if status != 200:
+            raise SystemExit(f"{url}: HTTP {status}")
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        session.request("GET", url)
+        timings.append((time.perf_counter() - started) * 1000)
+
+    done = [0] * concurrency
+    stop = time.perf_counter() + seconds
+
+    def hammer(slot):
+        own = Session(port)
+        own.cookies = dict(cookies)
+        while time.perf_counter() < stop:
+            own.request("GET", url)
+            done[slot] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(percentile(timings, 0.95), 1),
+        "rps": round(sum(done) / elapsed, 1),
+        "requests": requests + sum(done),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--urls", required=True, help="JSON object: name -> path")
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--concurrency", type=int, default=2)
+    args = parser.parse_args()
+    session = Session(args.port)
+    session.login(args.username, args.password)
+    results = {
+        name: measure(
+            args.port, session.cookies, url, args.requests, args.seconds, args.concurrency
+        )
+        for name, url in json.loads(args.urls).items()
+    }
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,667 @@
+"""`make bench`: seed a PostgreSQL database, load the main pages through gunicorn, time the
+background jobs, and write bench/results/<date>.json and .md plus the README's table.
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/rapport_bench SCALE=1 \\
+        .venv/bin/python bench/run.py
+
+Steps: create the database if missing; bench/seed.py (migrates, then COPY); capture each page's
+queries in-process with the test client (the query count, and the SQL the floor views replay);
+start gunicorn (2 workers, DEBUG off, bench/settings.py) and load every page and its floor from
+a separate process (bench/load.py); then the jobs in-process: planning reminders, 5,000
+digests to a local aiosmtpd server, a 100,000-row CSV import in a child process (time and
+peak RSS), and loyalty recomputation over a sample, extrapolated to every customer.
+The database is the bench's own: everything in it is replaced.
+"""
+
+import argparse
+import datetime
+import json
+import multiprocessing
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/rapport_bench"
+MANAGER, PASSWORD = "bench-staff-0", "rapport-bench"
+
+TARGETS = {
+    "list_first": 50,
+    "list_page_400": 50,
+    "search": 50,
+    "profile": 50,
+    "my_day": 50,
+    "complaints": None,
+    "dashboard": 300,
+}
+FLOOR_RATIO = 3
+sys.path.insert(0, str(ROOT))
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def ensure_database(url):
+    import psycopg
+
+    parts = urllib.parse.urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            log(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def setup_django():
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    # Escalations that planning enqueues go to an in-memory broker; no worker runs.
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    os.environ["CELERY_RESULT_BACKEND"] = "cache+memory://"
+    import django
+
+    django.setup()
+
+
+# Pages ---------------------------------------------------------------------------------------
+def page_urls():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT customer_id FROM interactions_interaction GROUP BY customer_id "
+            "ORDER BY count(*) DESC LIMIT 1"
+        )
+        busiest = cursor.fetchone()[0]
+    return {
+        "list_first": "/customers/",
+        "list_page_400": "/customers/?page=400",
+        "search": "/customers/?q=customer4242",
+        "profile": f"/customers/{busiest}/",
+        "my_day": "/",
+        "complaints": "/complaints/",
+        "dashboard": "/dashboard/",
+    }
+
+
+def capture_queries(urls, floor_file):
+    """Each page's query count, and its SELECTs for the floor (minus the middleware's own)."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(User.objects.get(username=MANAGER))
+
+    def sql_of(url):
+        for _ in range(2):
+            response = client.get(url, HTTP_HOST="127.0.0.1")
+            assert response.status_code == 200, (url, response.status_code)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url, HTTP_HOST="127.0.0.1")
+        return [q["sql"] for q in queries.captured_queries]
+
+    baseline = sql_of("/__floor__/__baseline__/")  # session and user: the floor runs them too
+    counts, statements = {}, {}
+    for name, url in urls.items():
+        sql = sql_of(url)
+        counts[name] = len(sql)
+        own = sql[len(baseline) :] if sql[: len(baseline)] == baseline else sql
+        statements[name] = [s for s in own if re.match(r"\s*(SELECT|WITH)\b", s, re.I)]
+    floor_file.write_text(json.dumps(statements))
+    return counts, len(baseline)
+
+
+def load_pages(urls, database_url, floor_file, args):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database_url,
+        "BENCH_FLOOR_SQL": str(floor_file),
+        "DEBUG": "0",
+        "SECRET_KEY": "bench",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+    }
+    bind = f"127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "crm.wsgi",
+            "--bind",
+            bind,
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        every = {**urls, **{f"floor_{name}": f"/__floor__/{name}/" for name in urls}}
+        out = subprocess.run(
+            [
+                PYTHON,
+                str(ROOT / "bench" / "load.py"),
+                "--port",
+                str(port),
+                "--username",
+                MANAGER,
+                "--password",
+                PASSWORD,
+                "--urls",
+                json.dumps(every),
+                "--requests",
+                str(args.requests),
+                "--seconds",
+                str(args.seconds),
+                "--concurrency",
+                "2",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return json.loads(out.stdout)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+# Jobs ----------------------------------------------------------------------------------------
+def job_plan():
+    from django.db import connection
+
+    from interactions.reminders import plan_reminders
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE interactions_reminder, interactions_digest CASCADE")
+    started = time.perf_counter()
+    created = plan_reminders()
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    again = plan_reminders()
+    second = time.perf_counter() - started
+    return {
+        "plan_seconds": round(first, 2),
+        "plan_created": created,
+        "plan_rerun_seconds": round(second, 2),
+        "plan_rerun_created": again,
+    }
+
+
+def smtp_server(port, received, stop):
+    """A local SMTP server (aiosmtpd) that counts what it receives and discards it."""
+    from aiosmtpd.controller import Controller
+
+    class Counter:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            with received.get_lock():
+                received.value += 1
+            return "250 OK"
+
+    controller = Controller(Counter(), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop.wait()
+    controller.stop()
+
+
+def job_digests(count):
+    """``count`` staff, one reminder each, one digest each, sent over SMTP to aiosmtpd."""
+    import zoneinfo
+
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group, User
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    from customers.models import Customer
+    from interactions.digests import digest_send, schedule_digests
+    from interactions.models import Digest, Reminder
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE interactions_reminder, interactions_digest CASCADE")
+    User.objects.filter(username__startswith="bench-digest-").delete()
+    password = make_password(None)
+    User.objects.bulk_create(
+        User(username=f"bench-digest-{n}", email=f"d{n}@bench.example", password=password)
+        for n in range(count)
+    )
+    users = list(User.objects.filter(username__startswith="bench-digest-").values_list("pk"))
+    Group.objects.get(name="Staff").user_set.add(*[pk for (pk,) in users])
+    customers = list(Customer.objects.order_by("pk").values_list("pk", flat=True)[:count])
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    local = datetime.datetime.now(tz)
+    now = local.replace(hour=max(settings.DIGEST_HOUR, 12), minute=0)
+    Reminder.objects.bulk_create(
+        Reminder(
+            kind=Reminder.Kind.CHECK_IN,
+            object_id=customers[n % len(customers)],
+            customer_id=customers[n % len(customers)],
+            recipient_id=pk,
+            due_on=now.date(),
+        )
+        for n, (pk,) in enumerate(users)
+    )
+    # The SMTP server runs in a process of its own, as a real one would: in a thread of this
+    # process it would take the GIL from the worker being measured.
+    received = multiprocessing.Value("i", 0)
+    stop = multiprocessing.Event()
+    port = free_port()
+    server = multiprocessing.Process(target=smtp_server, args=(port, received, stop))
+    server.start()
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+            EMAIL_USE_TLS=False,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+        ):
+            started = time.perf_counter()
+            ids = schedule_digests(now)
+            scheduled = time.perf_counter() - started
+            started = time.perf_counter()
+            sent = sum(digest_send(pk) for pk in ids)
+            elapsed = time.perf_counter() - started
+    finally:
+        stop.set()
+        server.join(timeout=10)
+        User.objects.filter(username__startswith="bench-digest-").delete()
+        Digest.objects.all().delete()
+    return {
+        "digest_count": sent,
+        "digest_received_by_smtp": received.value,
+        "digest_schedule_seconds": round(scheduled, 2),
+        "digest_send_seconds": round(elapsed, 2),
+        "digest_per_second_one_worker": round(sent / elapsed, 1),
+    }
+
+
+def job_import(rows):
+    """A 100,000-row import in a child process: time, and the child's peak resident memory."""
+    out = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "run.py"), "--import-child", str(rows)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def import_child(rows):
+    setup_django()
+    from django.contrib.auth.models import Group, User
+
+    from bench.import_customers import OWNERS, build_csv
+    from customers import imports
+    from customers.models import Customer, CustomerImport
+
+    staff = Group.objects.get(name="Staff")
+    for username in OWNERS:
+        User.objects.get_or_create(username=username)[0].groups.add(staff)
+    token = f"run-{os.getpid()}"
+    text = build_csv(rows, token, seed=1)
+
+    def rss():  # the process's peak resident memory so far, MB
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    rss_before = rss()
+    try:
+        started = time.perf_counter()
+        preview = imports.validate_import(text, "skip")
+        checked = time.perf_counter()
+        rss_validated = rss()
+        assert preview.is_valid, [str(e) for e in preview.errors[:5]]
+        upload = imports.import_upload_create(
+            created_by=None, filename="bench-run.csv", text=text, duplicates="skip"
+        )
+        rss_saved = rss()
+        result = imports.import_customers(upload)
+        finished = time.perf_counter()
+        peak = rss()  # before the clean-up, whose deletes are the bench's, not the import's
+    finally:
+        Customer.objects.filter(unmet_wants__endswith=f"[bench {token}]").delete()
+        Customer.history.filter(unmet_wants__endswith=f"[bench {token}]").delete()
+        CustomerImport.objects.filter(filename="bench-run.csv").delete()
+    print(
+        json.dumps(
+            {
+                "import_rows": rows,
+                "import_created": result.created,
+                "import_csv_mb": round(len(text.encode()) / 1024 / 1024, 1),
+                "import_validate_seconds": round(checked - started, 1),
+                "import_write_seconds": round(finished - checked, 1),
+                "import_seconds": round(finished - started, 1),
+                "import_peak_rss_mb": round(peak),
+                "import_rss_before_mb": round(rss_before),
+                "import_rss_after_validate_mb": round(rss_validated),
+                "import_rss_after_upload_saved_mb": round(rss_saved),
+            }
+        )
+    )
+
+
+def job_loyalty(sample):
+    import random
+
+    from django.db import connection
+
+    from customers.models import Customer
+    from voice.loyalty import loyalty_recompute
+
+    total = Customer.objects.count()
+    ids = list(Customer.objects.values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT customer_id FROM interactions_interaction GROUP BY customer_id "
+            "ORDER BY count(*) DESC LIMIT 10"
+        )
+        heavy = [row[0] for row in cursor.fetchall()]
+    chosen = random.Random(9).sample(ids, min(sample, len(ids)))
+    started = time.perf_counter()
+    for pk in chosen:
+        loyalty_recompute(pk)
+    elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    for pk in heavy:
+        loyalty_recompute(pk)
+    heavy_elapsed = time.perf_counter() - started
+    per = elapsed / len(chosen)
+    return {
+        "loyalty_sample_customers": len(chosen),
+        "loyalty_sample_seconds": round(elapsed, 2),
+        "loyalty_ms_per_customer": round(per * 1000, 2),
+        "loyalty_busiest_ms_per_customer": round(heavy_elapsed / len(heavy) * 1000, 1),
+        "loyalty_all_customers": total,
+        "loyalty_all_extrapolated_seconds": round(per * total, 0),
+    }
+
+
+# Report --------------------------------------------------------------------------------------
+def verdict(ok):
+    return "yes" if ok else "**no**"
+
+
+def markdown(results):
+    pages, lines = results["pages"], []
+    scale = results["scale"]
+    intro = (
+        f"Run {results['date']} at SCALE={scale} ({results['counts']['customers']:,} customers, "
+        f"{results['counts']['interactions']:,} interactions) on {results['machine']}; "
+        f"gunicorn 2 workers, DEBUG off; p50/p95 from {results['requests_per_page']} sequential "
+        f"requests, req/s from 2 concurrent connections for {results['seconds_per_page']} s. "
+        f"Load average (1 min) {results.get('load_average_before_pages', '?')} before the "
+        f"page runs, {results.get('load_average_after_pages', '?')} after: above 2 means "
+        "other work shared the "
+        "2 cores and the latencies are inflated."
+    )
+    lines += [
+        textwrap.fill(intro, width=100, break_on_hyphens=False),
+        "",
+        "| page | p50 ms | p95 ms | req/s | queries | floor p95 ms | × floor | p95 target "
+        f"| ≤ {FLOOR_RATIO}× floor |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, page in pages.items():
+        target = TARGETS.get(name)
+        fast = f"< {target} ms: {verdict(page['p95_ms'] < target)}" if target else "-"
+        lines.append(
+            f"| {name} | {page['p50_ms']} | {page['p95_ms']} | {page['rps']} | "
+            f"{page['queries']} | {page['floor_p95_ms']} | {page['floor_ratio']} | {fast} | "
+            f"{verdict(page['floor_ratio'] <= FLOOR_RATIO)} |"
+        )
+    jobs = results["jobs"]
+    lines += ["", "| job | figure | target | met |", "|---|---|---|---|"]
+    rows = []
+    if results["seed_seconds"] is not None:
+        seconds = results["seed_seconds"]
+        rows.append(("seed (COPY, migrate excluded)", f"{seconds} s", "< 180 s", seconds < 180))
+    if "plan_seconds" in jobs:
+        rows.append(
+            (
+                "plan reminders",
+                f"{jobs['plan_seconds']} s ({jobs['plan_created']:,} created; rerun "
+                f"{jobs['plan_rerun_seconds']} s, {jobs['plan_rerun_created']} created)",
+                "< 5 s",
+                jobs["plan_seconds"] < 5,
+            )
+        )
+    if "digest_per_second_one_worker" in jobs:
+        rows.append(
+            (
+                "send digests (SMTP, 1 worker)",
+                f"{jobs['digest_per_second_one_worker']}/s ({jobs['digest_count']:,} in "
+                f"{jobs['digest_send_seconds']} s)",
+                "≥ 100/s",
+                jobs["digest_per_second_one_worker"] >= 100,
+            )
+        )
+    if "import_seconds" in jobs:
+        rows.append(
+            (
+                f"import {jobs['import_rows']:,} CSV rows",
+                f"{jobs['import_seconds']} s (check {jobs['import_validate_seconds']} s, write "
+                f"{jobs['import_write_seconds']} s), peak RSS {jobs['import_peak_rss_mb']:.0f} MB "
+                f"(Django + the CSV text {jobs['import_rss_before_mb']:.0f} MB, after check "
+                f"{jobs.get('import_rss_after_validate_mb', '?')} MB, after saving the upload "
+                f"{jobs.get('import_rss_after_upload_saved_mb', '?')} MB)",
+                "< 60 s, < 300 MB",
+                jobs["import_seconds"] < 60 and jobs["import_peak_rss_mb"] < 300,
+            )
+        )
+    if "loyalty_ms_per_customer" in jobs:
+        rows.append(
+            (
+                "recompute every loyalty score",
+                f"{jobs['loyalty_ms_per_customer']} ms/customer over a random sample of "
+                f"{jobs['loyalty_sample_customers']:,}; **extrapolated** to "
+                f"{jobs['loyalty_all_customers']:,}: {jobs['loyalty_all_extrapolated_seconds']:.0f}"
+                f" s; busiest customers {jobs['loyalty_busiest_ms_per_customer']} ms each",
+                "(none set)",
+                None,
+            )
+        )
+    for name, figure, target, ok in rows:
+        lines.append(f"| {name} | {figure} | {target} | {'-' if ok is None else verdict(ok)} |")
+    lines += ["", f"Whole run (seed, pages, jobs): {results['total_seconds']:.0f} s."]
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(table):
+    """Replace the README's "## Benchmarks" section with how to run it and this table."""
+
+    def para(text):
+        return textwrap.fill(text, width=100, break_on_hyphens=False) + "\n"
+
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start = text.index("## Benchmarks\n")
+    end = text.index("\n## ", start + 1)
+    section = "\n".join(
+        [
+            "## Benchmarks\n",
+            para(
+                "`make bench` measures Rapport on a PostgreSQL database of its own: it creates "
+                "`BENCH_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/rapport_bench`)"
+                " if missing, installs the `bench` extra, seeds it with COPY (`SCALE=1`: 20 staff,"
+                " 100,000 customers, 1,000,000 interactions, 5,000 follow-ups, 2,000 complaints; "
+                "`SCALE=0.1` or `SCALE=3` scale everything), serves the pages with gunicorn (2 "
+                "workers, DEBUG off, `bench/settings.py`), loads each from a separate process "
+                "(`bench/load.py`) as the manager `bench-staff-0`, compares it with its floor (a "
+                "bare view replaying the page's own SQL without ORM, forms or templates: "
+                "`/__floor__/<page>/` in `bench/urls.py`), times the jobs, and writes "
+                "`bench/results/<date>.json` and `.md` and the table below. Everything in that "
+                "database is replaced."
+            ),
+            "```sh",
+            "make bench                      # SCALE=1, about 7 minutes",
+            "make bench SCALE=0.1            # a quick look",
+            "make bench BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/other_db",
+            "```\n",
+            para(
+                "`bench/profile_page.py <url>` shows where one page's time goes (SQL against "
+                "the rest, cProfile). The single scripts still run on their own with "
+                "`DATABASE_URL` set: `bench/seed.py`, `bench/dashboard.py`, "
+                "`bench/import_customers.py --rows 10000`, `bench/plan_reminders.py`."
+            ),
+            "Latest run:\n",
+            table,
+            '`make test PYTEST_ARGS="-k customers -x"` passes arguments to pytest. '
+            "`make lint` runs ruff;\n`make migrations-check` fails when a model change lacks "
+            "its migration.\n",
+        ]
+    )
+    readme.write_text(text[:start] + section + text[end:])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("SCALE", 1)))
+    parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS", 100)))
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--digests", type=int, default=5000)
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--loyalty-sample", type=int, default=2000)
+    parser.add_argument("--no-seed", action="store_true", help="reuse the data already seeded")
+    parser.add_argument("--no-readme", action="store_true")
+    parser.add_argument("--import-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    os.environ["DATABASE_URL"] = database_url
+    if args.import_child:
+        return import_child(args.import_child)
+
+    run_started = time.perf_counter()
+    ensure_database(database_url)
+    seed_info = {}
+    if not args.no_seed:
+        log(f"seeding at SCALE={args.scale}")
+        out = subprocess.run(
+            [PYTHON, str(ROOT / "bench" / "seed.py"), "--scale", str(args.scale)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings"},
+        )
+        seed_info = json.loads(out.stdout.strip().splitlines()[-1])
+    setup_django()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM customers_customer")
+        customers = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM interactions_interaction")
+        interactions = cursor.fetchone()[0]
+
+    urls = page_urls()
+    with tempfile.TemporaryDirectory() as tmp:
+        floor_file = Path(tmp) / "floor.json"
+        log("capturing queries")
+        counts, baseline = capture_queries(urls, floor_file)
+        connection.close()
+        log("loading pages through gunicorn")
+        load_before = os.getloadavg()[0]
+        loaded = load_pages(urls, database_url, floor_file, args)
+        # Other work on the machine skews latencies: the 1-minute load average says how much.
+        load_after = os.getloadavg()[0]
+    pages = {}
+    for name, url in urls.items():
+        page, floor = loaded[name], loaded[f"floor_{name}"]
+        pages[name] = {
+            "url": url,
+            **page,
+            "queries": counts[name],
+            "floor_p50_ms": floor["p50_ms"],
+            "floor_p95_ms": floor["p95_ms"],
+            "floor_rps": floor["rps"],
+            "floor_ratio": round(page["p95_ms"] / floor["p95_ms"], 2),
+        }
+        log(f"{name}: {pages[name]}")
+
+    jobs = {}
+    log("planning reminders")
+    jobs.update(job_plan())
+    log(f"sending {args.digests} digests")
+    jobs.update(job_digests(args.digests))
+    log(f"importing {args.import_rows} rows")
+    jobs.update(job_import(args.import_rows))
+    log("recomputing loyalty")
+    jobs.update(job_loyalty(args.loyalty_sample))
+    log(json.dumps(jobs))
+
+    date = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
+    results = {
+        "date": date,
+        "scale": args.scale,
+        "machine": f"{os.cpu_count()} cores, {socket.gethostname()}",
+        "database": urllib.parse.urlparse(database_url).path.lstrip("/"),
+        "counts": {"customers": customers, "interactions": interactions},
+        "seed_seconds": seed_info.get("seed_seconds"),
+        "requests_per_page": args.requests,
+        "seconds_per_page": args.seconds,
+        "floor_baseline_queries": baseline,
+        "load_average_before_pages": round(load_before, 2),
+        "load_average_after_pages": round(load_after, 2),
+        "pages": pages,
+        "jobs": jobs,
+        "targets": {
+            "p95_ms": TARGETS,
+            "floor_ratio_max": FLOOR_RATIO,
+            "plan_seconds_max": 5,
+            "digest_per_second_min": 100,
+            "import_seconds_max": 60,
+            "import_peak_mb_max": 300,
+            "seed_seconds_max": 180,
+        },
+    }
+    results["total_seconds"] = round(time.perf_counter() - run_started, 0)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{date}.json").write_text(json.dumps(results, indent=2) + "\n")
+    table = markdown(results)
+    (RESULTS / f"{date}.md").write_text(f"# Rapport benchmark {date}\n\n{table}")
+    if not args.no_readme:
+        update_readme(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
