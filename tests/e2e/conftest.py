@@ -8,20 +8,16 @@ of each step goes to ``var/screenshots/<journey>-<step>.png``.
 
 import json
 import os
-import socket
 import time
-import uuid
-from email import policy
-from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.db import connection
 
 from tests.conftest import CHROMIUM
+from tests.real_services import Inbox, private_queue, smtp_server
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
@@ -205,33 +201,6 @@ def roles(transactional_db):
         Group.objects.get_or_create(name=name)
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages_to(self, address):
-        return [
-            BytesParser(policy=policy.default).parsebytes(envelope.content)
-            for envelope in list(self.envelopes)
-            if address in envelope.rcpt_tos
-        ]
-
-    def wait_for(self, address, count, timeout=TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            messages = self.messages_to(address)
-            if len(messages) >= count:
-                return messages
-            time.sleep(0.1)
-        raise AssertionError(f"{address} got {len(self.messages_to(address))} of {count} emails")
-
-
 def text_of(message):
     return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
@@ -244,28 +213,15 @@ def eventually(check, what, timeout=TIMEOUT):
     return value
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def inbox(settings, live_server):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_MAX_RETRIES = 2
     settings.EMAIL_RETRY_BASE_SECONDS = 0
     settings.DIGEST_HOUR = 0
     # Links in emails lead to the live server.
     settings.SITE_URL = live_server.url
-    yield handler
-    controller.stop()
+    with smtp_server(settings, Inbox()) as handler:
+        yield handler
 
 
 @pytest.fixture
@@ -277,21 +233,17 @@ def worker(inbox, monkeypatch):
 
     from crm.celery import app as celery_app
 
-    queue = f"rapport-e2e-{uuid.uuid4().hex[:12]}"
-    monkeypatch.setattr(celery_app.conf, "task_default_queue", queue)
-    queues = celery_app.amqp.queues
-    monkeypatch.setattr(queues, "_consume_from", queues._consume_from)
-
     def close_connection(**kwargs):
         # The task's connection belongs to the worker's thread: none may outlive the test
         # (PostgreSQL will not drop a test database someone is connected to).
         connection.close()
 
     task_postrun.connect(close_connection, weak=False)
-    with start_worker(
-        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20, queues=[queue]
+    with (
+        private_queue(monkeypatch, prefix="rapport-e2e") as queue,
+        start_worker(
+            celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20, queues=[queue]
+        ),
     ):
         yield
     task_postrun.disconnect(close_connection)
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_delete(queue)

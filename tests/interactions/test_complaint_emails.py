@@ -3,15 +3,11 @@ through a real Celery worker on Redis and a real SMTP server."""
 
 import re
 import smtplib
-import socket
 import threading
 import time
-from email import policy
-from email.parser import BytesParser
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -26,6 +22,7 @@ from interactions.complaints import complaint_open, complaint_send_email, compla
 from interactions.models import Complaint, ComplaintEvent
 from interactions.tasks import send_complaint_email
 from tests.factories import CustomerFactory
+from tests.real_services import Inbox, smtp_server
 
 from .factories import ComplaintFactory
 
@@ -193,33 +190,6 @@ def test_two_workers_at_once_send_once():
 # End to end: Redis, a real worker, a real SMTP server -----------------------------------------
 
 
-class _Inbox:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages_to(self, address):
-        return [
-            BytesParser(policy=policy.default).parsebytes(envelope.content)
-            for envelope in list(self.envelopes)
-            if address in envelope.rcpt_tos
-        ]
-
-    def wait_for(self, address, count, timeout=20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            messages = self.messages_to(address)
-            if len(messages) >= count:
-                return messages
-            time.sleep(0.1)
-        raise AssertionError(f"{address} got {len(self.messages_to(address))} of {count} emails")
-
-
 def _eventually(predicate, timeout=10.0):
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -227,26 +197,10 @@ def _eventually(predicate, timeout=10.0):
         time.sleep(0.1)
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def inbox(settings):
-    handler = _Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    yield handler
-    controller.stop()
+    with smtp_server(settings, Inbox()) as handler:
+        yield handler
 
 
 @pytest.fixture

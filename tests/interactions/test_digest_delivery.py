@@ -8,15 +8,10 @@ wait for a lock, it fails).
 """
 
 import datetime
-import socket
 import threading
 import time
-import uuid
-from email import policy
-from email.parser import BytesParser
 
 import pytest
-from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun, task_prerun
 from django.db import connection
@@ -27,6 +22,7 @@ from interactions import tasks
 from interactions.digests import schedule_digests
 from interactions.models import Digest, Reminder
 from tests.factories import UserFactory
+from tests.real_services import Inbox, free_port, private_queue, smtp_server, use_smtp
 
 from .reminder_factories import (
     ComplaintFactory,
@@ -39,28 +35,6 @@ from .reminder_factories import (
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 TIMEOUT = 30.0
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it accepts; it can first answer "try again later"."""
-
-    def __init__(self, refuse_first=0):
-        self.envelopes = []
-        self.refusals_left = refuse_first
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refusals_left:
-            self.refusals_left -= 1
-            return "451 4.3.0 Try again later"
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def messages_to(self, address):
-        return [
-            BytesParser(policy=policy.default).parsebytes(envelope.content)
-            for envelope in list(self.envelopes)
-            if address in envelope.rcpt_tos
-        ]
 
 
 class TaskLog:
@@ -98,55 +72,25 @@ def _wait_until(check, what):
         time.sleep(0.1)
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _use_smtp(settings, port):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+@pytest.fixture(autouse=True)
+def _delivery_settings(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
     settings.EMAIL_MAX_RETRIES = 2
     settings.EMAIL_RETRY_BASE_SECONDS = 0
     settings.DIGEST_HOUR = 0  # a digest may go out whenever the test runs
 
 
-def _serve(settings, handler):
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    _use_smtp(settings, controller.port)
-    return controller
-
-
-@pytest.fixture(autouse=True)
-def _site_url(settings):
-    settings.SITE_URL = "http://127.0.0.1:8000"
-
-
 @pytest.fixture
 def inbox(settings):
-    handler = Inbox()
-    controller = _serve(settings, handler)
-    yield handler
-    controller.stop()
+    with smtp_server(settings, Inbox()) as handler:
+        yield handler
 
 
 @pytest.fixture
 def queue(monkeypatch):
     """A queue of this test's own, used by .delay() and by the workers started below."""
-    name = f"rapport-test-{uuid.uuid4().hex[:12]}"
-    monkeypatch.setattr(celery_app.conf, "task_default_queue", name)
-    # start_worker(queues=...) selects them on the app's shared Queues object: put the
-    # selection back afterwards so a later worker in this process consumes the default queue.
-    queues = celery_app.amqp.queues
-    monkeypatch.setattr(queues, "_consume_from", queues._consume_from)
-    yield name
-    # Retries a stopped worker handed back would otherwise stay in Redis for good.
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_delete(name)
+    with private_queue(monkeypatch) as name:
+        yield name
 
 
 @pytest.fixture
@@ -265,16 +209,12 @@ def test_two_tasks_racing_for_each_digest_send_it_once(
 def test_smtp_try_again_later_is_retried_and_delivered_once(
     settings, queue, worker, task_log, staff
 ):
-    handler = Inbox(refuse_first=1)
-    controller = _serve(settings, handler)
-    try:
+    with smtp_server(settings, Inbox(refuse_first=1)) as handler:
         _due_for(staff("sam"), "Ada Lovelace")
         (digest_id,) = schedule_digests()
 
         tasks.send_digest.delay(digest_id)
         task_log.wait_for("send_digest", 1, state="SUCCESS")
-    finally:
-        controller.stop()
 
     assert [state for _, _, state in task_log.of("send_digest")] == ["RETRY", "SUCCESS"]
     assert len(handler.messages_to("sam@example.com")) == 1
@@ -286,7 +226,7 @@ def test_smtp_try_again_later_is_retried_and_delivered_once(
 def test_smtp_down_through_every_retry_marks_the_digest_and_its_reminders_failed(
     settings, worker, task_log, staff
 ):
-    _use_smtp(settings, _free_port())  # nobody listens there
+    use_smtp(settings, free_port())  # nobody listens there
     sam = staff("sam")
     _due_for(sam, "Ada Lovelace", "Grace Hopper")
     tomorrow = days_from_today(1)

@@ -4,11 +4,9 @@ Celery worker on Redis and a real SMTP server."""
 import datetime
 import re
 import time
-import uuid
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -19,38 +17,29 @@ from customers.models import Customer
 from interactions.complaints import complaint_transition, complaint_update
 from interactions.models import Complaint
 from tests.factories import UserFactory
-from tests.interactions.test_complaint_emails import _free_port, _Inbox, _part
+from tests.interactions.test_complaint_emails import _part
+from tests.real_services import Inbox, private_queue, smtp_server
 from voice.models import FeedbackSubmission, Survey
 from voice.surveys import plan_surveys, token_hash
 
 
 @pytest.fixture
 def inbox(settings):
-    handler = _Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.SITE_URL = "http://127.0.0.1:8000"
-    yield handler
-    controller.stop()
+    with smtp_server(settings, Inbox()) as handler:
+        yield handler
 
 
 @pytest.fixture
 def worker(inbox, monkeypatch):
     """A worker on a queue of this test's own, so nothing another test left in Redis runs."""
-    queue = f"rapport-test-{uuid.uuid4().hex[:12]}"
-    monkeypatch.setattr(celery_app.conf, "task_default_queue", queue)
-    queues = celery_app.amqp.queues
-    monkeypatch.setattr(queues, "_consume_from", queues._consume_from)
-    with start_worker(
-        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20, queues=[queue]
+    with (
+        private_queue(monkeypatch) as queue,
+        start_worker(
+            celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20, queues=[queue]
+        ),
     ):
         yield
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_delete(queue)
 
 
 def _eventually(read, expected, timeout=20.0):
