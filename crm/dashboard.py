@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from crm.dates import start_of_day
 from customers.forms import assignable_users
 from customers.models import Customer
 from interactions import stats
@@ -158,7 +159,7 @@ def complaint_figures(now: datetime.datetime, start: datetime.date) -> Complaint
     for severity in Complaint.Severity.values:
         figures.by_severity[severity] = dict.fromkeys(statuses, 0)
     # One pass over the open cases and the cases opened in the period (they overlap).
-    start_at = _day_start(start)
+    start_at = start_of_day(start)
     cases = Complaint.objects.filter(
         Q(status__in=Complaint.OPEN_STATUSES) | Q(opened_at__gte=start_at)
     ).only(
@@ -211,10 +212,6 @@ class InteractionFigures:
     quality_overall: float | None = None
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def interaction_figures(start: datetime.date, today: datetime.date) -> InteractionFigures:
     """Interactions per week by kind, and perceived quality per week: of the customer-facing
     interactions whose outcome is known, the share that exceeded expectations minus the share
@@ -226,7 +223,7 @@ def interaction_figures(start: datetime.date, today: datetime.date) -> Interacti
         "day", "kind", "outcome", n=F("count")
     )
     live = (
-        Interaction.objects.filter(occurred_at__gte=_day_start(live_start))
+        Interaction.objects.filter(occurred_at__gte=start_of_day(live_start))
         .annotate(day=TruncDate("occurred_at"))
         .values("day", "kind", "outcome")
         .annotate(n=Count("id"))

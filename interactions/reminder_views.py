@@ -65,7 +65,6 @@ def reminder_list(request):
             "today": today,
             "reminders": reminders.reminders_for(request.user, today),
             "failed": failed,
-            "snooze_form": ReminderSnoozeForm(),
             "section": "reminders",
         },
     )

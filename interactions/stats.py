@@ -13,6 +13,8 @@ from django.db.models import Count, Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from crm.dates import start_of_day
+
 from .models import Interaction, InteractionDayCount, InteractionDaysCounted
 
 # Today and yesterday are never summarised: they still change as people log what happened.
@@ -24,17 +26,13 @@ def counted_through() -> datetime.date | None:
     return InteractionDaysCounted.objects.values_list("through", flat=True).first()
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 @transaction.atomic
 def recount_days(first: datetime.date, last: datetime.date) -> int:
     """Recount the local days from ``first`` to ``last`` inclusive; returns the rows written."""
     rows = (
         Interaction.objects.filter(
-            occurred_at__gte=_day_start(first),
-            occurred_at__lt=_day_start(last + datetime.timedelta(days=1)),
+            occurred_at__gte=start_of_day(first),
+            occurred_at__lt=start_of_day(last + datetime.timedelta(days=1)),
         )
         .annotate(day=TruncDate("occurred_at"))
         .values("day", "kind", "outcome")

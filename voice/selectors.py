@@ -9,8 +9,8 @@ from collections import defaultdict
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
+from crm.dates import start_of_day
 from interactions.models import Complaint
 
 from .models import Survey
@@ -18,16 +18,12 @@ from .models import Survey
 PROMOTER, DETRACTOR = 9, 6  # 9-10 promote us, 0-6 detract, 7-8 are passive
 
 
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def nps_by_week(start: datetime.date) -> tuple[list[datetime.date], list[float | None]]:
     """Net Promoter Score of the surveys answered each week since ``start``: the percentage
     of promoters (9-10) minus that of detractors (0-6), -100 to 100. Weeks without answers
     are left out. Grouped by local day in SQL, folded into weeks here."""
     rows = (
-        Survey.objects.filter(answered_at__gte=_start_of(start), recommend__isnull=False)
+        Survey.objects.filter(answered_at__gte=start_of_day(start), recommend__isnull=False)
         .annotate(day=TruncDate("answered_at"))
         .values("day")
         .annotate(
@@ -55,7 +51,7 @@ def recovery_rate(start: datetime.date) -> tuple[int, int]:
         answered_at__gt=OuterRef("resolved_at"),
         satisfaction__gte=4,
     )
-    counts = Complaint.objects.filter(resolved_at__gte=_start_of(start)).aggregate(
+    counts = Complaint.objects.filter(resolved_at__gte=start_of_day(start)).aggregate(
         resolved=Count("customer_id", distinct=True),
         recovered=Count("customer_id", distinct=True, filter=Exists(rated_well_later)),
     )
