@@ -2,11 +2,17 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
-def redirect_to_next(request, fallback, *args):
-    """Back to the page the form came from (the POSTed ``next``) if it is on this site."""
-    target = request.POST.get("next", "")
+def safe_next_url(request) -> str | None:
+    """The ``next`` page the form came from (POST, else GET), if it is on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
-    return redirect(fallback, *args)
+        return target
+    return None
+
+
+def redirect_to_next(request, fallback, *args):
+    """Back to the page the form came from if it is on this site, else to ``fallback``."""
+    target = safe_next_url(request)
+    return redirect(target) if target else redirect(fallback, *args)

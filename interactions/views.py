@@ -7,10 +7,10 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crm.redirects import safe_next_url
 from crm.roles import can_edit_interaction, can_work_follow_up, is_manager
 from customers.forms import assignable_users
 from customers.models import Customer
@@ -24,15 +24,6 @@ from .timeline import INTERACTION, timeline_page
 FOLLOW_UP_PAGE_SIZE = 25
 MINE, OVERDUE, TEAM, DONE = "mine", "overdue", "team", "done"
 FOLLOW_UP_TABS = (MINE, OVERDUE, TEAM, DONE)
-
-
-def _safe_next(request) -> str | None:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
 
 
 def _add_service_errors(form, error: ValidationError) -> None:
@@ -143,11 +134,11 @@ def interaction_log(request, customer_pk):
                     "date": date_format(follow_up["due_on"], "j F Y")
                 }
             messages.success(request, message)
-            return redirect(_safe_next(request) or _profile_url(customer.pk, "#timeline"))
+            return redirect(safe_next_url(request) or _profile_url(customer.pk, "#timeline"))
     return render(
         request,
         "interactions/interaction_form.html",
-        {"form": form, "customer": customer, "interaction": None, "next": _safe_next(request)},
+        {"form": form, "customer": customer, "interaction": None, "next": safe_next_url(request)},
     )
 
 
@@ -163,7 +154,7 @@ def interaction_edit(request, pk):
             _add_service_errors(form, error)
         else:
             messages.success(request, _("Your changes to the interaction were saved."))
-            return redirect(_safe_next(request) or interaction.get_absolute_url())
+            return redirect(safe_next_url(request) or interaction.get_absolute_url())
     return render(
         request,
         "interactions/interaction_form.html",
@@ -171,7 +162,7 @@ def interaction_edit(request, pk):
             "form": form,
             "customer": customer,
             "interaction": interaction,
-            "next": _safe_next(request),
+            "next": safe_next_url(request),
         },
     )
 
@@ -196,11 +187,11 @@ def follow_up_create(request, customer_pk):
                 _("Follow-up added: %(summary)s, due %(date)s.")
                 % {"summary": follow_up.summary, "date": date_format(follow_up.due_on, "j F Y")},
             )
-            return redirect(_safe_next(request) or _profile_url(customer.pk, "#follow-ups"))
+            return redirect(safe_next_url(request) or _profile_url(customer.pk, "#follow-ups"))
     return render(
         request,
         "interactions/follow_up_form.html",
-        {"form": form, "customer": customer, "next": _safe_next(request)},
+        {"form": form, "customer": customer, "next": safe_next_url(request)},
     )
 
 
@@ -217,7 +208,7 @@ def follow_up_done(request, pk):
             )
     else:
         messages.info(request, _("That follow-up was already done."))
-    return redirect(_safe_next(request) or _profile_url(follow_up.customer_id, "#follow-ups"))
+    return redirect(safe_next_url(request) or _profile_url(follow_up.customer_id, "#follow-ups"))
 
 
 @require_POST
@@ -236,12 +227,12 @@ def follow_up_snooze(request, pk):
                 % {"date": date_format(follow_up.snoozed_until, "l j F"), "summary": follow_up},
             )
             return redirect(
-                _safe_next(request) or _profile_url(follow_up.customer_id, "#follow-ups")
+                safe_next_url(request) or _profile_url(follow_up.customer_id, "#follow-ups")
             )
     return render(
         request,
         "interactions/follow_up_snooze.html",
-        {"form": form, "follow_up": follow_up, "next": _safe_next(request)},
+        {"form": form, "follow_up": follow_up, "next": safe_next_url(request)},
     )
 
 
