@@ -9,11 +9,12 @@ Each test then sets the one thing it is about.
 import datetime
 
 import factory
-from django.conf import settings
 from django.utils import timezone
 
-from interactions.models import Complaint, FollowUp, Reminder
-from tests.factories import CustomerFactory, UserFactory
+from interactions.models import Reminder
+from tests.factories import CustomerFactory
+
+from . import factories, factories_timeline
 
 
 def days_from_today(days: int) -> datetime.date:
@@ -31,39 +32,17 @@ def due_customer(owner, name, due_on, **fields):
     return QuietCustomerFactory(owner=owner, name=name, next_checkin_due=due_on, **fields)
 
 
-class FollowUpFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = FollowUp
-
+class FollowUpFactory(factories_timeline.FollowUpFactory):
     customer = factory.SubFactory(QuietCustomerFactory)
-    summary = factory.Faker("sentence", nb_words=5)
     due_on = factory.LazyFunction(timezone.localdate)
-    assignee = factory.LazyAttribute(lambda f: f.customer.owner or UserFactory())
-    created_by = factory.SelfAttribute("assignee")
 
 
-def _targets(complaint):
-    respond_hours, resolve_hours = settings.COMPLAINT_TARGET_HOURS[complaint.severity]
-    return (
-        complaint.opened_at + datetime.timedelta(hours=respond_hours),
-        complaint.opened_at + datetime.timedelta(hours=resolve_hours),
-    )
-
-
-class ComplaintFactory(factory.django.DjangoModelFactory):
+class ComplaintFactory(factories.ComplaintFactory):
     """An open case, unanswered, with its targets counted from ``opened_at`` by severity."""
 
-    class Meta:
-        model = Complaint
-
     customer = factory.SubFactory(QuietCustomerFactory)
-    summary = factory.Faker("sentence", nb_words=5)
-    severity = Complaint.Severity.NORMAL
-    assignee = factory.LazyAttribute(lambda c: c.customer.owner)
+    interaction = None
     opened_by = factory.SelfAttribute("assignee")
-    opened_at = factory.LazyFunction(timezone.now)
-    respond_by = factory.LazyAttribute(lambda c: _targets(c)[0])
-    resolve_by = factory.LazyAttribute(lambda c: _targets(c)[1])
 
 
 class ReminderFactory(factory.django.DjangoModelFactory):
