@@ -8,6 +8,8 @@ from django.views.decorators.http import require_POST
 
 from crm.redirects import redirect_to_next
 from crm.roles import can_edit_customer, is_manager, manager_required
+from interactions.complaint_views import complaints_for_profile
+from interactions.views import profile_context
 
 from . import services
 from .filters import CustomerFilter, is_filtered
@@ -62,9 +64,6 @@ def customer_create(request):
 
 
 def customer_detail(request, pk):
-    from interactions.complaint_views import complaints_for_profile
-    from interactions.views import profile_context
-
     customer = get_object_or_404(
         Customer.objects.select_related("owner").prefetch_related("tags"), pk=pk
     )
