@@ -29,5 +29,10 @@ app.conf.update(
     task_ignore_result=True,
     result_expires=3600,
     broker_connection_retry_on_startup=True,
+    # A publish that fails is not retried: from a web request each retry keeps a person
+    # waiting on a broker that is down (every try is bounded by the socket timeouts in
+    # settings). redis-py already replaces a pooled connection that a restart closed; the
+    # callers enqueue on commit with robust=True, and the planners resend what was lost.
+    task_publish_retry=False,
 )
 app.autodiscover_tasks()

@@ -6,9 +6,11 @@ The embedded defaults (SQLite, a filesystem Celery broker and emails written to 
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("RAPPORT_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -45,10 +47,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
     "simple_history",
+    "csp",
+    "axes",
     "crm",
     "customers",
     "interactions",
@@ -58,6 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "crm.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -65,7 +71,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -105,6 +114,23 @@ USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresq
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my-day"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out user or address is refused before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username, or
+# from one address, that username or address is refused until the cool-off passes.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "crm.lockout.locked_out"
+AXES_USERNAME_CALLABLE = "crm.lockout.client_username"
+AXES_CLIENT_IP_CALLABLE = "crm.addresses.client_address"
+AXES_VERBOSE = False
+# A signed-in session lasts a working day, then asks for the password again.
+SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=10) * 60 * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -136,6 +162,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Widgets render through the project's templates, so templates/django/forms/ can override them.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -172,9 +200,22 @@ else:
     # acks_late (crm/celery.py) means an unacknowledged task is redelivered once this timeout
     # passes. It must exceed the longest task (the hard time limit) or a slow task would be
     # handed to a second worker while the first still runs it. One hour leaves ample margin.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A web request that enqueues a task must not wait long on a broker that is down or
+        # hung: by default kombu retries the connection without end, and redis-py waits
+        # forever on a server that accepts but never answers. One try, bounded by these
+        # timeouts, then the error (crm/celery.py does not retry the publish either). The
+        # worker reconnects with its own retry loop. socket_timeout stays above kombu's
+        # one-second BRPOP. See kombu's redis transport docs and celery issue #4627.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 2,
+        "max_retries": 0,
+    }
     CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_TIMEZONE = TIME_ZONE
+# The queue tasks are sent to: deployments (or test runs) sharing one Redis keep apart by name.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 
 # Customers -----------------------------------------------------------------------------------
 # Days between check-ins by segment; new customers get closer attention.
@@ -189,6 +230,23 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Security ------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Content security policy (django-csp): scripts, styles and images from this site only, and no
+# inline script or style, so text that slipped past escaping still could not run. Bootstrap's
+# own icons are data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -232,6 +290,17 @@ COMPLAINT_TARGET_NOTICE_HOURS = env.int("COMPLAINT_TARGET_NOTICE_HOURS", default
 # Transient SMTP failures retry with exponential backoff: base * 2**attempt seconds.
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=5)
 EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
+# A customer email (complaint acknowledgement or resolution, feedback thank-you) still unsent
+# this long after its event lost its task, the broker having been down when it was saved: the
+# planners enqueue it again. Longer than a whole chain of SMTP retries, so a send still being
+# retried is left alone; and nothing older than the catch-up window, so an old database does
+# not mail its history.
+PENDING_EMAIL_RESEND_AFTER_SECONDS = env.int("PENDING_EMAIL_RESEND_AFTER_SECONDS", default=30 * 60)
+PENDING_EMAIL_CATCH_UP_HOURS = env.int("PENDING_EMAIL_CATCH_UP_HOURS", default=48)
+# An email (digest or complaint email) claimed longer ago than this by a worker that never
+# finished is marked failed, not resent (it may have gone out). Keep it above the task time
+# limit (crm/celery.py) with room.
+EMAIL_ABANDONED_AFTER_SECONDS = env.int("EMAIL_ABANDONED_AFTER_SECONDS", default=15 * 60)
 _planning_seconds = env.int("PLAN_REMINDERS_EVERY_SECONDS", default=30 if DEBUG else 15 * 60)
 _digest_seconds = env.int("SEND_DIGESTS_EVERY_SECONDS", default=30 if DEBUG else 5 * 60)
 _plan_surveys_seconds = env.int("PLAN_SURVEYS_EVERY_SECONDS", default=60 if DEBUG else 60 * 60)

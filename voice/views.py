@@ -6,24 +6,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from crm.addresses import client_address
+
 from . import services, surveys
 from .forms import FeedbackForm, SurveyForm
-
-
-def client_address(request) -> str:
-    """The visitor's address: REMOTE_ADDR, or with proxies in front (TRUSTED_PROXY_COUNT) the
-    X-Forwarded-For entry the outermost of them wrote. Entries left of it are the client's
-    say-so, and would let a bot choose its own rate limit."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _too_big(request) -> bool:

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from customers.models import Customer
 from voice.models import Survey
@@ -29,6 +30,8 @@ def test_demo_data_is_realistic_and_loading_it_twice_adds_nothing():
 def test_demo_logins(username, group):
     call_command("load_demo", verbosity=0)
 
-    user = authenticate(username=username, password="rapport-demo")
+    # Logins go through django-axes, which needs the request (it counts failures per address).
+    request = RequestFactory().post("/accounts/login/")
+    user = authenticate(request, username=username, password="rapport-demo")
     assert user is not None
     assert list(user.groups.values_list("name", flat=True)) == [group]

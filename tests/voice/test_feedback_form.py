@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
+from crm.addresses import client_address
 from crm.celery import app as celery_app
 from customers.models import Customer
 from interactions.models import Complaint, Interaction
@@ -19,7 +20,6 @@ from voice import services
 from voice.admin import FeedbackSubmissionAdmin
 from voice.models import FeedbackSubmission
 from voice.services import client_hash
-from voice.views import client_address
 
 from .factories import FeedbackSubmissionFactory
 
