@@ -6,6 +6,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -246,6 +247,72 @@ def complaint_send_email(complaint_id: int, which: str) -> bool:
         note=_("Acknowledgement sent") if which == ACKNOWLEDGEMENT else _("Resolution notice sent"),
     )
     return True
+
+
+def complaint_emails_resend_pending(now: datetime.datetime | None = None) -> int:
+    """Enqueue again the acknowledgements and resolution notices still unsent well after their
+    event: the broker was down when the case was saved. The claim keeps each to one email."""
+    from .tasks import send_complaint_email
+
+    now = now or timezone.now()
+    stale_before = now - datetime.timedelta(seconds=settings.PENDING_EMAIL_RESEND_AFTER_SECONDS)
+    since = now - datetime.timedelta(hours=settings.PENDING_EMAIL_CATCH_UP_HOURS)
+    reachable = Complaint.objects.filter(customer__email_opt_out=False).exclude(customer__email="")
+
+    def gave_up_since(field):
+        # complaint_email_failed left a note for a person to contact the customer another way:
+        # an email arriving after that would cross with them.
+        return Exists(
+            ComplaintEvent.objects.filter(
+                complaint_id=OuterRef("pk"), kind=ComplaintEvent.Kind.EMAIL, at__gte=OuterRef(field)
+            )
+        )
+
+    acknowledgements = reachable.filter(
+        acknowledgement_sent_at__isnull=True, opened_at__range=(since, stale_before)
+    ).exclude(gave_up_since("opened_at"))
+    resolutions = reachable.filter(
+        status__in=[Complaint.Status.RESOLVED, Complaint.Status.CLOSED],
+        resolution_notice_sent_at__isnull=True,
+        resolved_at__range=(since, stale_before),
+    ).exclude(gave_up_since("resolved_at"))
+    pending = [
+        *((pk, ACKNOWLEDGEMENT) for pk in acknowledgements.values_list("pk", flat=True)),
+        *((pk, RESOLUTION) for pk in resolutions.values_list("pk", flat=True)),
+    ]
+    for complaint_id, which in pending:
+        send_complaint_email.delay(complaint_id, which)
+    if pending:
+        logger.warning("Enqueued %s complaint emails again that had lost their task", len(pending))
+    return len(pending)
+
+
+def complaint_emails_abandoned(now: datetime.datetime | None = None) -> int:
+    """Put on the case's timeline a customer email whose worker died between claiming and
+    sending it. It may have gone out, so it is not sent again (the customer could get two);
+    the note asks a person to check, as after any failure. Returns how many were found."""
+    now = now or timezone.now()
+    claimed_before = now - datetime.timedelta(seconds=settings.EMAIL_ABANDONED_AFTER_SECONDS)
+    since = now - datetime.timedelta(hours=settings.PENDING_EMAIL_CATCH_UP_HOURS)
+    found = 0
+    for which, field in _SENT_FIELD.items():
+        # A send that finished, either way, wrote an email event after its claim.
+        finished = Exists(
+            ComplaintEvent.objects.filter(
+                complaint_id=OuterRef("pk"), kind=ComplaintEvent.Kind.EMAIL, at__gte=OuterRef(field)
+            )
+        )
+        abandoned = Complaint.objects.filter(
+            **{f"{field}__range": (since, claimed_before)}
+        ).exclude(finished)
+        for complaint_id in abandoned.values_list("pk", flat=True):
+            complaint_email_failed(
+                complaint_id,
+                which,
+                _("the worker stopped while sending it, so it may not have gone out"),
+            )
+            found += 1
+    return found
 
 
 def complaint_email_failed(complaint_id: int, which: str, error: Exception) -> None:

@@ -118,8 +118,6 @@ def digest_send(digest_id: int) -> bool:
     return True
 
 
-# Longer than a task may run (the hard time limit), with room to spare.
-ABANDONED_AFTER = datetime.timedelta(minutes=15)
 ABANDONED_ERROR = (
     "The worker stopped while sending this digest, so it may or may not have arrived. "
     "Check with the recipient before retrying."
@@ -130,8 +128,9 @@ def fail_abandoned_digests(now: datetime.datetime) -> int:
     """Digests whose worker died mid-send (killed, out of memory) stay claimed for good: no
     redelivered task may take them, or a digest that did go out would go twice. Mark them
     failed instead, so they show on the dashboard for a manager to retry."""
+    cutoff = now - datetime.timedelta(seconds=settings.EMAIL_ABANDONED_AFTER_SECONDS)
     abandoned = Digest.objects.filter(
-        state=Digest.State.SENDING, claimed_at__lt=now - ABANDONED_AFTER
+        state=Digest.State.SENDING, claimed_at__lt=cutoff
     ).values_list("pk", flat=True)
     for digest_id in list(abandoned):
         digest_failed(digest_id, RuntimeError(ABANDONED_ERROR))

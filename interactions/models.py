@@ -226,6 +226,12 @@ class Complaint(models.Model):
             models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
             models.Index(fields=["customer", "-opened_at"], name="complaint_customer"),
             models.Index(fields=["opened_at"], name="complaint_opened"),
+            # complaint_emails_resend_pending: resolution notices that lost their task.
+            models.Index(
+                fields=["resolved_at"],
+                name="complaint_resolution_unsent",
+                condition=Q(resolved_at__isnull=False, resolution_notice_sent_at__isnull=True),
+            ),
         ]
 
     def __str__(self):

@@ -35,8 +35,13 @@ def send_complaint_email(self, complaint_id: int, which: str) -> None:
 
 @shared_task
 def plan_reminders() -> int:
-    """Create the reminders that fell due (every 15 minutes on beat)."""
-    return reminders.plan_reminders()
+    """Create the reminders that fell due (every 15 minutes on beat), enqueue again the
+    complaint emails whose task was lost to a broker outage, and report on the case those
+    whose worker died mid-send."""
+    created = reminders.plan_reminders()
+    complaints.complaint_emails_resend_pending()
+    complaints.complaint_emails_abandoned()
+    return created
 
 
 @shared_task

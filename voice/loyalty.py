@@ -312,6 +312,9 @@ class _Recompute:
 
     def __init__(self, customer_id: int):
         self.customer_id = customer_id
+        # Django names a robust callback that failed by its __qualname__; an instance has none
+        # of its own, and logging a broker outage would raise instead, turning it into a 500.
+        self.__qualname__ = f"{type(self).__qualname__}({customer_id})"
 
     def __call__(self):
         from .tasks import recompute_loyalty

@@ -75,6 +75,12 @@ class FeedbackSubmission(models.Model):
                 name="feedback_needs_attention",
                 condition=Q(state__in=["received", "held", "failed"]),
             ),
+            # feedback_acknowledgements_resend_pending: acknowledgements that lost their task.
+            models.Index(
+                fields=["created_at"],
+                name="feedback_ack_pending",
+                condition=Q(acknowledgement="pending"),
+            ),
         ]
 
     def __str__(self):

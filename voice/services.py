@@ -271,6 +271,26 @@ def feedback_acknowledge(submission_id: int) -> bool:
     return True
 
 
+def feedback_acknowledgements_resend_pending(now: datetime.datetime | None = None) -> int:
+    """Enqueue again the acknowledgements still pending well after their submission: the
+    broker was down when it was saved. The claim keeps each to one email."""
+    from .tasks import send_feedback_acknowledgement
+
+    now = now or timezone.now()
+    stale_before = now - datetime.timedelta(seconds=settings.PENDING_EMAIL_RESEND_AFTER_SECONDS)
+    since = now - datetime.timedelta(hours=settings.PENDING_EMAIL_CATCH_UP_HOURS)
+    pending = list(
+        FeedbackSubmission.objects.filter(
+            acknowledgement=Ack.PENDING, created_at__range=(since, stale_before)
+        ).values_list("pk", flat=True)
+    )
+    for submission_id in pending:
+        send_feedback_acknowledgement.delay(submission_id)
+    if pending:
+        logger.warning("Enqueued %s feedback acknowledgements again", len(pending))
+    return len(pending)
+
+
 def feedback_acknowledgement_failed(submission_id: int, error: BaseException) -> None:
     """After the last retry: marked failed with the error, where the admin shows it."""
     FeedbackSubmission.objects.filter(pk=submission_id, acknowledgement=Ack.PENDING).update(

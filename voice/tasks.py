@@ -38,10 +38,12 @@ def send_survey(self, survey_id: int) -> None:
 
 @shared_task
 def plan_surveys() -> int:
-    """Create the surveys now due and send them (hourly on beat); then bring the oldest
-    loyalty scores up to date, a batch a run."""
+    """Create the surveys now due and send them (hourly on beat); bring the oldest loyalty
+    scores up to date, a batch a run; then enqueue again the feedback acknowledgements lost to
+    a broker outage."""
     created = surveys.plan_surveys()
     loyalty.loyalty_refresh_stale()
+    services.feedback_acknowledgements_resend_pending()
     return created
 
 

@@ -504,6 +504,21 @@ def test_a_breached_target_emails_the_managers_once(owner, managers):
     assert reminder.escalated_at is not None
 
 
+def test_the_escalation_of_an_unassigned_complaint_says_nobody_has_it(owner, managers):
+    complaint = _breached_complaint(owner)
+    plan_reminders()
+    reminder = Reminder.objects.get(object_id=complaint.pk, detail="respond")
+    # Unassigned after the target passed (the assignee left, say): managers still hear of it.
+    complaint.assignee = None
+    complaint.save(update_fields=["assignee"])
+
+    assert escalation_send(reminder.pk) is True
+
+    (message,) = mail.outbox
+    assert "Assigned to nobody yet." in message.body
+    assert "Assigned to nobody yet." in message.alternatives[0][0]
+
+
 def test_no_escalation_for_a_target_not_yet_breached(owner, managers):
     complaint = ComplaintFactory(
         customer=QuietCustomerFactory(owner=owner),
