@@ -69,8 +69,9 @@ class CustomerForm(forms.ModelForm):
             "email_opt_out",
         ]
         widgets = {
-            "customer_since": forms.DateInput(attrs={"type": "date"}),
-            "birthday": forms.DateInput(attrs={"type": "date"}),
+            # A date input takes only ISO dates: a localised value would show as empty.
+            "customer_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "expectations": forms.Textarea(attrs={"rows": 3}),
             "unmet_wants": forms.Textarea(attrs={"rows": 3}),
         }
@@ -102,6 +103,16 @@ class CustomerForm(forms.ModelForm):
                     )
                 )
         return email
+
+    def clean_customer_since(self):
+        since = self.cleaned_data.get("customer_since")
+        latest = Customer.latest_customer_since()
+        if since and since > latest:
+            raise forms.ValidationError(
+                _("Enter a date no later than %(date)s; check the year.")
+                % {"date": latest.isoformat()}
+            )
+        return since
 
     def clean_checkin_cadence_days(self):
         days = self.cleaned_data.get("checkin_cadence_days")

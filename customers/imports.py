@@ -210,6 +210,7 @@ class _Cleaner:
     }
 
     def __init__(self):
+        self.latest_customer_since = Customer.latest_customer_since()
         self.choices = {
             column: self._choice_map(choices) for column, choices in self.CHOICES.items()
         }
@@ -306,7 +307,13 @@ class _Cleaner:
         )
 
     def _clean_customer_since(self, value: str) -> tuple[str, datetime.date]:
-        return "customer_since", self._date(value)
+        since = self._date(value)
+        if since > self.latest_customer_since:
+            raise _Bad(
+                _("'%(value)s' is more than a year ahead; check the year.")
+                % {"value": _shown(value)}
+            )
+        return "customer_since", since
 
     def _clean_birthday(self, value: str) -> tuple[str, datetime.date]:
         return "birthday", self._date(value)

@@ -196,6 +196,14 @@ class Customer(models.Model):
             return self.checkin_cadence_days
         return settings.CHECKIN_CADENCE_DAYS[self.effective_segment(today)]
 
+    # A contract may start next year; a later date is a slip in the year, and near year 9999
+    # the check-in date could not even be counted.
+    CUSTOMER_SINCE_MAX_AHEAD = datetime.timedelta(days=366)
+
+    @classmethod
+    def latest_customer_since(cls, today: datetime.date | None = None) -> datetime.date:
+        return (today or timezone.localdate()) + cls.CUSTOMER_SINCE_MAX_AHEAD
+
     def compute_next_checkin_due(self, today: datetime.date | None = None) -> datetime.date:
         """The day a check-in falls due: the cadence counted from the last contact, or from when
         they became a customer if we have never been in touch."""
