@@ -20,7 +20,9 @@ from .celery import app as celery_app
 logger = logging.getLogger(__name__)
 
 
-MY_DAY_LIMIT = 50
+# Each card shows the most urgent few, with "See all" and the full count beside it: My day is a
+# plan for today, and a card of fifty rows is one nobody reads to the end.
+MY_DAY_LIMIT = 20
 
 
 def _my_open_complaints(user):
@@ -68,7 +70,7 @@ def my_day(request):
             "follow_up_count": follow_ups.count(),
             "complaints": with_badges(complaints[:MY_DAY_LIMIT]),
             "complaint_count": complaints.count(),
-            "snooze_choices": SnoozeForm.base_fields["snooze"].choices,
+            "snooze_choices": SnoozeForm.row_choices(),
         },
     )
 

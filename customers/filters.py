@@ -4,6 +4,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import BootstrapForm
+
 from .forms import assignable_users
 from .models import Customer, Tag
 
@@ -72,6 +74,7 @@ class CustomerFilter(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = []
+        form = BootstrapForm
 
     def __init__(self, data=None, *args, user=None, **kwargs):
         super().__init__(data, *args, **kwargs)

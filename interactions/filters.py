@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import BootstrapFieldsMixin
 from customers.forms import assignable_users
 
 from .forms import DateInput, person_choices
@@ -11,7 +12,7 @@ from .models import FollowUp, Interaction
 from .timeline import TimelineFilter
 
 
-class TimelineFilterForm(forms.Form):
+class TimelineFilterForm(BootstrapFieldsMixin, forms.Form):
     """The profile timeline's filters. Invalid values are reported beside their field and
     ignored, so a bad bookmark still shows the timeline."""
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import BootstrapFieldsMixin
 from customers.forms import assignable_users
 
 from .models import FollowUp, Interaction
@@ -28,7 +29,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class InteractionForm(forms.ModelForm):
+class InteractionForm(BootstrapFieldsMixin, forms.ModelForm):
     """Log or correct an interaction. On logging, an optional follow-up ("call back Tuesday")
     can be set in the same step."""
 
@@ -127,7 +128,7 @@ class InteractionForm(forms.ModelForm):
         }
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(BootstrapFieldsMixin, forms.Form):
     """A follow-up on a customer, optionally tied to one of their interactions.
 
     The assignee is a plain choice over a list the view passes in, so the profile can share one
@@ -212,6 +213,12 @@ class SnoozeForm(forms.Form):
         widget=DateInput(),
         error_messages={"invalid": _("Enter a date, e.g. 2025-03-18.")},
     )
+
+    @classmethod
+    def row_choices(cls) -> list[tuple[str, str]]:
+        """The choices with their labels translated once, for a page that repeats them on
+        every row."""
+        return [(value, str(label)) for value, label in cls.base_fields["snooze"].choices]
 
     def clean(self):
         cleaned = super().clean()

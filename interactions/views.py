@@ -94,7 +94,7 @@ def profile_context(request, customer: Customer) -> dict:
             initial={"interaction": follow_up_for},
         ),
         "follow_up_for": follow_up_for,
-        "snooze_choices": SnoozeForm.base_fields["snooze"].choices,
+        "snooze_choices": SnoozeForm.row_choices(),
         "today": timezone.localdate(),
     }
 
@@ -282,6 +282,6 @@ def follow_up_list(request):
             "page": page,
             "query": query.urlencode(),
             "today": today,
-            "snooze_choices": SnoozeForm.base_fields["snooze"].choices,
+            "snooze_choices": SnoozeForm.row_choices(),
         },
     )
