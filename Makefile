@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test lint format migrations-check bench clean
+.PHONY: install run test lint format migrations-check bench load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,16 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rapport_bench
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	SCALE=$(SCALE) BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py
+
+# The load test: USERS people logging in and working at once for DURATION seconds against
+# gunicorn, on LOAD_DATABASE_URL (seeded small; its bench data is replaced), then a count that
+# every write they were told succeeded is in the database once. Fails on any error.
+USERS ?= 50
+DURATION ?= 60
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rapport_load
+load: install
+	USERS=$(USERS) DURATION=$(DURATION) LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) \
+		$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) var

@@ -24,13 +24,23 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+class LoginFailed(SystemExit):
+    """The login form did not sign us in; ``status`` is its HTTP answer (429: locked out)."""
+
+    def __init__(self, status):
+        super().__init__(f"login failed: HTTP {status}")
+        self.status = status
+
+
 class Session:
     def __init__(self, port):
         self.port = port
         self.cookies = {}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
-    def request(self, method, url, body=None, headers=None):
+    def request(self, method, url, body=None, headers=None, retry=True):
+        """Send one request; with ``retry``, once more on a fresh connection if this one had
+        been closed (a keep-alive timeout). Without, the failure is raised."""
         headers = dict(headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -40,6 +50,8 @@ class Session:
         except (http.client.HTTPException, ConnectionError):
             self.conn.close()
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            if not retry:
+                raise
             self.conn.request(method, url, body=body, headers=headers)
             response = self.conn.getresponse()
         data = response.read()
@@ -49,8 +61,8 @@ class Session:
                 self.cookies[key.strip()] = rest.split(";", 1)[0]
         return response.status, response, data
 
-    def login(self, username, password):
-        status, _, page = self.request("GET", "/accounts/login/")
+    def login(self, username, password, retry=True):
+        status, _, page = self.request("GET", "/accounts/login/", retry=retry)
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
         body = urllib.parse.urlencode(
             {"username": username, "password": password, "csrfmiddlewaretoken": token}
@@ -63,9 +75,10 @@ class Session:
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Referer": f"http://127.0.0.1:{self.port}/accounts/login/",
             },
+            retry=retry,
         )
         if status != 302 or "sessionid" not in self.cookies:
-            raise SystemExit(f"login failed: HTTP {status}")
+            raise LoginFailed(status)
 
 
 def measure(port, cookies, url, requests, seconds, concurrency):

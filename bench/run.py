@@ -14,6 +14,7 @@ The database is the bench's own: everything in it is replaced.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import multiprocessing
@@ -68,6 +69,19 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def seed_database(scale, staff=20):
+    """bench/seed.py in a child process (on DATABASE_URL): migrate, then COPY. Its JSON line."""
+    out = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "seed.py"), "--scale", str(scale), "--staff", str(staff)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings"},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def setup_django():
@@ -130,17 +144,20 @@ def capture_queries(urls, floor_file):
     return counts, len(baseline)
 
 
-def load_pages(urls, database_url, floor_file, args):
+@contextlib.contextmanager
+def gunicorn(database_url, **extra_env):
+    """gunicorn as production runs it (2 sync workers, DEBUG off) but over plain http on a free
+    port of 127.0.0.1, with bench/settings.py; yields the port and stops it on the way out."""
     port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": database_url,
-        "BENCH_FLOOR_SQL": str(floor_file),
         "DEBUG": "0",
         "SECRET_KEY": "bench",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
+        **extra_env,
     }
     bind = f"127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -163,7 +180,17 @@ def load_pages(urls, database_url, floor_file, args):
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
+                if server.poll() is not None:
+                    raise SystemExit(f"gunicorn exited with status {server.returncode}") from None
                 time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def load_pages(urls, database_url, floor_file, args):
+    with gunicorn(database_url, BENCH_FLOOR_SQL=str(floor_file)) as port:
         every = {**urls, **{f"floor_{name}": f"/__floor__/{name}/" for name in urls}}
         out = subprocess.run(
             [
@@ -190,9 +217,6 @@ def load_pages(urls, database_url, floor_file, args):
             text=True,
         )
         return json.loads(out.stdout)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 # Jobs ----------------------------------------------------------------------------------------
@@ -505,6 +529,15 @@ def markdown(results):
     return "\n".join(lines) + "\n"
 
 
+def scaling_section() -> list[str]:
+    """The newest comparison of SCALE=1 with SCALE=3 (bench/scaling.py), if there is one."""
+    runs = sorted(RESULTS.glob("scaling-*.md"))
+    if not runs:
+        return []
+    table = runs[-1].read_text().split("\n", 2)[2]
+    return ["How the figures grow (`bench/scaling.py`):\n", table]
+
+
 def update_readme(table):
     """Replace the README's "## Benchmarks" section with how to run it and this table."""
 
@@ -537,6 +570,15 @@ def update_readme(table):
             "make bench BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/other_db",
             "```\n",
             para(
+                "`make load` runs 50 people (`USERS`) using Rapport at once for 60 s "
+                "(`DURATION`) against the same gunicorn, on a small database of its own "
+                "(`LOAD_DATABASE_URL`): each logs in through the login form and mixes page views "
+                "with logging interactions, adding follow-ups and customers through the real "
+                "forms (`bench/soak.py`). It fails on any error or if any write the users were "
+                "told succeeded is not in the database exactly once, and writes "
+                "`bench/results/load-<date>.json`."
+            ),
+            para(
                 "`bench/profile_page.py <url>` shows where one page's time goes (SQL against "
                 "the rest, cProfile). The single scripts still run on their own with "
                 "`DATABASE_URL` set: `bench/seed.py`, `bench/dashboard.py`, "
@@ -544,6 +586,7 @@ def update_readme(table):
             ),
             "Latest run:\n",
             table,
+            *scaling_section(),
             '`make test PYTEST_ARGS="-k customers -x"` passes arguments to pytest. '
             "`make lint` runs ruff;\n`make migrations-check` fails when a model change lacks "
             "its migration.\n",
@@ -574,15 +617,7 @@ def main():
     seed_info = {}
     if not args.no_seed:
         log(f"seeding at SCALE={args.scale}")
-        out = subprocess.run(
-            [PYTHON, str(ROOT / "bench" / "seed.py"), "--scale", str(args.scale)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings"},
-        )
-        seed_info = json.loads(out.stdout.strip().splitlines()[-1])
+        seed_info = seed_database(args.scale)
     setup_django()
     from django.db import connection
 

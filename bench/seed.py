@@ -4,8 +4,10 @@
         .venv/bin/python bench/seed.py --scale 1
 
 SCALE=1 is 20 staff, 100,000 customers, 1,000,000 interactions (a few customers with thousands,
-most with a handful), 5,000 open follow-ups and 2,000 complaints. Existing bench data is
-replaced; the database is migrated first. Prints one JSON line with the counts and seconds.
+most with a handful), 5,000 open follow-ups and 2,000 complaints. ``--staff`` sets how many
+staff there are, whatever the scale (bench-staff-0 is the manager; all have BENCH_PASSWORD).
+Existing bench data is replaced; the database is migrated first. Prints one JSON line with the
+counts and seconds.
 """
 
 import argparse
@@ -48,8 +50,11 @@ def require_postgres():
 
 
 def staff_users(count):
+    from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, User
 
+    # Hashing is deliberately slow (about half a second each): one hash serves every new user.
+    password = None
     users = []
     for n in range(count):
         user, created = User.objects.get_or_create(
@@ -57,8 +62,9 @@ def staff_users(count):
             defaults={"first_name": "Staff", "last_name": str(n), "email": f"s{n}@bench.example"},
         )
         if created:
-            user.set_password(BENCH_PASSWORD)
-            user.save()
+            password = password or make_password(BENCH_PASSWORD)
+            user.password = password
+            user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name="Manager" if n == 0 else "Staff"))
         users.append(user)
     return users
@@ -70,7 +76,7 @@ def copy_rows(cursor, table, columns, rows):
             copy.write_row(row)
 
 
-def seed(scale: float, rng: random.Random) -> dict:
+def seed(scale: float, rng: random.Random, staff: int = 20) -> dict:
     from django.db import connection
 
     n_customers = int(100_000 * scale)
@@ -79,7 +85,7 @@ def seed(scale: float, rng: random.Random) -> dict:
     n_complaints = int(2_000 * scale)
     now = datetime.datetime.now(datetime.UTC)
     today = now.date()
-    users = [u.pk for u in staff_users(20)]
+    users = [u.pk for u in staff_users(staff)]
     with connection.cursor() as django_cursor:
         cursor = django_cursor.connection.cursor()
         cursor.execute(
@@ -294,6 +300,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=float(os.environ.get("SCALE", 1)))
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--staff", type=int, default=20)
     args = parser.parse_args()
 
     import django
@@ -304,7 +311,7 @@ def main():
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    counts = seed(args.scale, random.Random(args.seed))
+    counts = seed(args.scale, random.Random(args.seed), staff=args.staff)
     print(
         json.dumps(
             {**counts, "scale": args.scale, "seed_seconds": round(time.perf_counter() - started, 1)}
