@@ -579,6 +579,10 @@ def update_readme(table):
                 "`bench/results/load-<date>.json`."
             ),
             para(
+                "What the latest runs found, what was fixed and what is still missed, with "
+                "profiles: [bench/FINDINGS.md](bench/FINDINGS.md)."
+            ),
+            para(
                 "`bench/profile_page.py <url>` shows where one page's time goes (SQL against "
                 "the rest, cProfile). The single scripts still run on their own with "
                 "`DATABASE_URL` set: `bench/seed.py`, `bench/dashboard.py`, "
