@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.dates import email_sweep_window
 from crm.emails import send_templated_email
 from customers.models import Customer
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
@@ -249,33 +250,32 @@ def complaint_send_email(complaint_id: int, which: str) -> bool:
     return True
 
 
+def _email_event_since(field: str) -> Exists:
+    """The case has an email event (sent, or given up on) at or after its ``field`` time."""
+    return Exists(
+        ComplaintEvent.objects.filter(
+            complaint_id=OuterRef("pk"), kind=ComplaintEvent.Kind.EMAIL, at__gte=OuterRef(field)
+        )
+    )
+
+
 def complaint_emails_resend_pending(now: datetime.datetime | None = None) -> int:
     """Enqueue again the acknowledgements and resolution notices still unsent well after their
     event: the broker was down when the case was saved. The claim keeps each to one email."""
     from .tasks import send_complaint_email
 
-    now = now or timezone.now()
-    stale_before = now - datetime.timedelta(seconds=settings.PENDING_EMAIL_RESEND_AFTER_SECONDS)
-    since = now - datetime.timedelta(hours=settings.PENDING_EMAIL_CATCH_UP_HOURS)
+    window = email_sweep_window(now or timezone.now(), settings.PENDING_EMAIL_RESEND_AFTER_SECONDS)
     reachable = Complaint.objects.filter(customer__email_opt_out=False).exclude(customer__email="")
-
-    def gave_up_since(field):
-        # complaint_email_failed left a note for a person to contact the customer another way:
-        # an email arriving after that would cross with them.
-        return Exists(
-            ComplaintEvent.objects.filter(
-                complaint_id=OuterRef("pk"), kind=ComplaintEvent.Kind.EMAIL, at__gte=OuterRef(field)
-            )
-        )
-
+    # An email event after the event itself is complaint_email_failed's note for a person to
+    # contact the customer another way: an email arriving after that would cross with them.
     acknowledgements = reachable.filter(
-        acknowledgement_sent_at__isnull=True, opened_at__range=(since, stale_before)
-    ).exclude(gave_up_since("opened_at"))
+        acknowledgement_sent_at__isnull=True, opened_at__range=window
+    ).exclude(_email_event_since("opened_at"))
     resolutions = reachable.filter(
         status__in=[Complaint.Status.RESOLVED, Complaint.Status.CLOSED],
         resolution_notice_sent_at__isnull=True,
-        resolved_at__range=(since, stale_before),
-    ).exclude(gave_up_since("resolved_at"))
+        resolved_at__range=window,
+    ).exclude(_email_event_since("resolved_at"))
     pending = [
         *((pk, ACKNOWLEDGEMENT) for pk in acknowledgements.values_list("pk", flat=True)),
         *((pk, RESOLUTION) for pk in resolutions.values_list("pk", flat=True)),
@@ -291,20 +291,13 @@ def complaint_emails_abandoned(now: datetime.datetime | None = None) -> int:
     """Put on the case's timeline a customer email whose worker died between claiming and
     sending it. It may have gone out, so it is not sent again (the customer could get two);
     the note asks a person to check, as after any failure. Returns how many were found."""
-    now = now or timezone.now()
-    claimed_before = now - datetime.timedelta(seconds=settings.EMAIL_ABANDONED_AFTER_SECONDS)
-    since = now - datetime.timedelta(hours=settings.PENDING_EMAIL_CATCH_UP_HOURS)
+    window = email_sweep_window(now or timezone.now(), settings.EMAIL_ABANDONED_AFTER_SECONDS)
     found = 0
     for which, field in _SENT_FIELD.items():
         # A send that finished, either way, wrote an email event after its claim.
-        finished = Exists(
-            ComplaintEvent.objects.filter(
-                complaint_id=OuterRef("pk"), kind=ComplaintEvent.Kind.EMAIL, at__gte=OuterRef(field)
-            )
+        abandoned = Complaint.objects.filter(**{f"{field}__range": window}).exclude(
+            _email_event_since(field)
         )
-        abandoned = Complaint.objects.filter(
-            **{f"{field}__range": (since, claimed_before)}
-        ).exclude(finished)
         for complaint_id in abandoned.values_list("pk", flat=True):
             complaint_email_failed(
                 complaint_id,

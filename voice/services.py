@@ -19,6 +19,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from crm.dates import email_sweep_window
 from crm.emails import send_templated_email
 from crm.roles import MANAGER_GROUP
 from customers.models import Customer
@@ -276,12 +277,10 @@ def feedback_acknowledgements_resend_pending(now: datetime.datetime | None = Non
     broker was down when it was saved. The claim keeps each to one email."""
     from .tasks import send_feedback_acknowledgement
 
-    now = now or timezone.now()
-    stale_before = now - datetime.timedelta(seconds=settings.PENDING_EMAIL_RESEND_AFTER_SECONDS)
-    since = now - datetime.timedelta(hours=settings.PENDING_EMAIL_CATCH_UP_HOURS)
+    window = email_sweep_window(now or timezone.now(), settings.PENDING_EMAIL_RESEND_AFTER_SECONDS)
     pending = list(
         FeedbackSubmission.objects.filter(
-            acknowledgement=Ack.PENDING, created_at__range=(since, stale_before)
+            acknowledgement=Ack.PENDING, created_at__range=window
         ).values_list("pk", flat=True)
     )
     for submission_id in pending:

@@ -25,7 +25,6 @@ from .world import (
     path_for,
     post_body,
     snapshot,
-    world_fixture,  # noqa: F401 (the ``world`` fixture)
 )
 
 pytestmark = pytest.mark.django_db

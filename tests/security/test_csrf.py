@@ -23,7 +23,6 @@ from .world import (
     WriteRecorder,
     path_for,
     post_body,
-    world_fixture,  # noqa: F401 (the ``world`` fixture)
 )
 
 pytestmark = pytest.mark.django_db

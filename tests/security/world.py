@@ -7,7 +7,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.conf import settings
@@ -15,8 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -172,21 +170,6 @@ def build_world() -> World:
         tag=tag,
         login_records=login_records,
     )
-
-
-@pytest.fixture(scope="module", name="world")
-def world_fixture(django_db_setup, django_db_blocker):
-    """The objects, made once per test module; each test's changes roll back to them."""
-    with (
-        django_db_blocker.unblock(),
-        # The fast hasher the per-test settings use, so that later password checks agree.
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
-        world = build_world()
-        world.log_in_everyone()
-        yield world
-        transaction.set_rollback(True)
 
 
 # Each pattern's arguments, and so which object it is about ------------------------------------
