@@ -48,8 +48,13 @@ def test_staff_log_the_check_in_that_fell_due(page, roles, inbox, worker):
     tasks.send_digests.delay()
     (digest,) = inbox.wait_for("sam@example.com", 1)
     assert "Ada Lovelace" in text_of(digest)
-    reminder = Reminder.objects.get(kind=Reminder.Kind.CHECK_IN, customer=ada)
-    assert reminder.state == Reminder.State.SENT
+    # The message reaches the SMTP server a moment before the worker commits "sent".
+    reminder = eventually(
+        lambda: Reminder.objects.filter(
+            kind=Reminder.Kind.CHECK_IN, customer=ada, state=Reminder.State.SENT
+        ).first(),
+        "the check-in reminder to be marked sent",
+    )
 
     log_in(page, "sam", PASSWORD, "1-staff-checkin-01")  # lands on My day
     checkins = page.locator("section[aria-labelledby=checkins-heading]")
