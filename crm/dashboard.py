@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Count,
     DurationField,
@@ -266,71 +267,79 @@ class AtRisk:
     overdue_days: int
     open_complaints: int
     fell_short: int
-    loyalty: int | None = None
+    loyalty: int | None
+    score: float
 
     @property
     def low_loyalty(self) -> bool:
         return self.loyalty is not None and self.loyalty < LOW_LOYALTY
 
-    @property
-    def score(self) -> float:
-        # An open complaint weighs most, a recent disappointment next, then silence; a loyalty
-        # score under LOW_LOYALTY adds how far under it is (a score of 10 counts like an open
-        # complaint).
-        low_loyalty = LOW_LOYALTY - self.loyalty if self.loyalty is not None else 0
-        return (
-            self.open_complaints * 30
-            + self.fell_short * 15
-            + min(self.overdue_days, 90) / 3
-            + max(low_loyalty, 0)
-        )
+
+# Candidates are everyone with an open complaint or a "fell short" outcome in the last 30 days,
+# the most overdue check-ins and the least loyal, scored and cut to the worst few in the
+# database: at a few hundred thousand customers the candidates number thousands, and loading
+# them to score in Python took longer than the rest of the dashboard.
+# The score: an open complaint weighs most, a recent disappointment next, then silence; a
+# loyalty score under LOW_LOYALTY adds how far under it is (10 counts like an open complaint).
+AT_RISK_SQL = """
+WITH fell_short AS (
+    SELECT customer_id, count(*) AS n FROM interactions_interaction
+    WHERE outcome = %(fell_short)s AND occurred_at >= %(since)s
+    GROUP BY customer_id
+), open_cases AS (
+    SELECT * FROM unnest(%(open_ids)s::bigint[], %(open_counts)s::int[]) AS o (customer_id, n)
+), candidates AS (
+    SELECT customer_id AS id FROM fell_short
+    UNION SELECT customer_id FROM open_cases
+    UNION (
+        SELECT id FROM customers_customer
+        WHERE archived_at IS NULL AND next_checkin_due < %(today)s
+        ORDER BY next_checkin_due, id LIMIT %(overdue_limit)s
+    )
+    UNION (
+        SELECT id FROM customers_customer
+        WHERE archived_at IS NULL AND loyalty_score < %(low_loyalty)s
+        ORDER BY loyalty_score, id LIMIT %(limit)s
+    )
+), scored AS (
+    SELECT c.id, c.loyalty_score,
+        COALESCE(GREATEST(%(today)s - c.next_checkin_due, 0), 0) AS overdue_days,
+        COALESCE(o.n, 0) AS open_complaints,
+        COALESCE(f.n, 0) AS fell_short
+    FROM candidates
+    JOIN customers_customer c ON c.id = candidates.id AND c.archived_at IS NULL
+    LEFT JOIN fell_short f ON f.customer_id = c.id
+    LEFT JOIN open_cases o ON o.customer_id = c.id
+)
+SELECT id, overdue_days, open_complaints, fell_short, loyalty_score,
+    (open_complaints * 30 + fell_short * 15 + LEAST(overdue_days, 90) / 3.0
+        + GREATEST(%(low_loyalty)s - COALESCE(loyalty_score, %(low_loyalty)s), 0))::float AS score
+FROM scored
+ORDER BY score DESC, id
+LIMIT %(limit)s
+"""
 
 
 def customers_at_risk(today, now, open_complaints_by_customer) -> list[AtRisk]:
     """Overdue check-ins, unresolved complaints, recent "fell short" outcomes and low loyalty
-    scores, worst first.
-
-    Candidates are scored from ids and counts alone; only the worst few are loaded whole."""
-    most_overdue = Customer.objects.checkin_overdue(today).order_by("next_checkin_due", "id")
-    # Counted apart: joined into the candidates' query as a correlated count, the OR of three
-    # id lists makes PostgreSQL scan every customer.
-    fell_short = dict(
-        Interaction.objects.filter(
-            outcome=Interaction.Outcome.FELL_SHORT,
-            occurred_at__gte=now - datetime.timedelta(days=30),
+    scores, worst first: the worst AT_RISK_LIMIT, in two queries."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            AT_RISK_SQL,
+            {
+                "fell_short": Interaction.Outcome.FELL_SHORT.value,
+                "since": now - datetime.timedelta(days=30),
+                "open_ids": list(open_complaints_by_customer),
+                "open_counts": list(open_complaints_by_customer.values()),
+                "today": today,
+                "overdue_limit": AT_RISK_LIMIT * 3,
+                "low_loyalty": LOW_LOYALTY,
+                "limit": AT_RISK_LIMIT,
+            },
         )
-        .values("customer_id")
-        .annotate(n=Count("id"))
-        .values_list("customer_id", "n")
-    )
-    least_loyal = (
-        Customer.objects.live()
-        .filter(loyalty_score__lt=LOW_LOYALTY)
-        .order_by("loyalty_score", "id")
-        .values("pk")[:AT_RISK_LIMIT]
-    )
-    candidates = (
-        Customer.objects.live()
-        .filter(
-            Q(pk__in=set(fell_short) | set(open_complaints_by_customer))
-            | Q(pk__in=most_overdue.values("pk")[: AT_RISK_LIMIT * 3])
-            | Q(pk__in=least_loyal)
-        )
-        .values_list("pk", "next_checkin_due", "loyalty_score")
-    )
-    risks = [
-        AtRisk(
-            customer=pk,
-            overdue_days=(today - due).days if due and due < today else 0,
-            open_complaints=open_complaints_by_customer.get(pk, 0),
-            fell_short=fell_short.get(pk, 0),
-            loyalty=loyalty,
-        )
-        for pk, due, loyalty in candidates
+        rows = cursor.fetchall()
+    customers = Customer.objects.select_related("owner").in_bulk([row[0] for row in rows])
+    return [
+        AtRisk(customers[pk], overdue, open_complaints, fell_short, loyalty, score)
+        for pk, overdue, open_complaints, fell_short, loyalty, score in rows
     ]
-    risks.sort(key=lambda risk: (-risk.score, risk.customer))
-    risks = risks[:AT_RISK_LIMIT]
-    customers = Customer.objects.select_related("owner").in_bulk([r.customer for r in risks])
-    for risk in risks:
-        risk.customer = customers[risk.customer]
-    return risks

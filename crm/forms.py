@@ -1,11 +1,15 @@
 """Bootstrap 5 markup for the busiest forms, without crispy-forms' per-field templates.
 
 crispy renders every field through a large template; on the customer list, the profile and
-My day that was a third of the page's time (bench/README: profile). Forms on those pages use
-``BootstrapFieldsMixin`` and ``{% include "forms/field.html" %}``, which give the same markup.
+My day that was a third of the page's time (bench/FINDINGS.md). Forms on those pages use
+``BootstrapFieldsMixin`` and ``{% include "forms/field.html" %}``, which give the same markup,
+and every widget renders through ``FormRenderer``.
 """
 
 from django import forms
+from django.forms.renderers import DjangoTemplates, Jinja2
+from django.template import TemplateDoesNotExist
+from django.utils.functional import cached_property
 
 WIDGET_CLASSES = {
     "checkbox": "form-check-input",
@@ -34,3 +38,19 @@ class BootstrapFieldsMixin:
 
 class BootstrapForm(BootstrapFieldsMixin, forms.Form):
     """A plain form with Bootstrap fields; django-filter filter sets use it as Meta.form."""
+
+
+class FormRenderer(Jinja2):
+    """Django's form and widget templates through Jinja2: the same markup for a tenth of the
+    template language's cost, and the profile draws twenty widgets. The admin's widgets exist
+    only for the template language, so whatever Jinja2 cannot find is rendered by that."""
+
+    @cached_property
+    def fallback(self):
+        return DjangoTemplates()
+
+    def get_template(self, template_name):
+        try:
+            return super().get_template(template_name)
+        except TemplateDoesNotExist:
+            return self.fallback.get_template(template_name)

@@ -47,7 +47,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
-    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -162,8 +161,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Widgets render through the project's templates, so templates/django/forms/ can override them.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Widgets render through Django's Jinja2 copies of its templates (see crm.forms.FormRenderer).
+FORM_RENDERER = "crm.forms.FormRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

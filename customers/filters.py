@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.forms import BootstrapForm
 
-from .forms import assignable_users
+from .forms import assignable_users, person_choices
 from .models import Customer, Tag
 
 ARCHIVED = "archived"
@@ -76,15 +76,15 @@ class CustomerFilter(django_filters.FilterSet):
         fields = []
         form = BootstrapForm
 
-    def __init__(self, data=None, *args, user=None, **kwargs):
+    def __init__(self, data=None, *args, user=None, people=None, **kwargs):
         super().__init__(data, *args, **kwargs)
         self.user = user
         self.today = timezone.localdate()
-        people = [(str(u.pk), u.get_full_name() or u.get_username()) for u in assignable_users()]
+        people = assignable_users() if people is None else people
         self.filters["owner"].extra["choices"] = [
             ("mine", _("Mine")),
             ("none", _("Unassigned")),
-            *people,
+            *person_choices(people),
         ]
 
     @property

@@ -18,6 +18,11 @@ def assignable_users():
     )
 
 
+def person_choices(people) -> list[tuple[str, str]]:
+    """Choices for a select of people, from a list the view already holds."""
+    return [(str(u.pk), u.get_full_name() or u.get_username()) for u in people]
+
+
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return user.get_full_name() or user.get_username()
@@ -148,6 +153,11 @@ class ReassignForm(forms.Form):
         error_messages={"required": _("Tick at least one customer to reassign.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = assignable_users()
+        owner = self.fields["owner"]
+        owner.queryset = assignable_users()
+        if people is not None:
+            # Drawn from the page's list of people, so the select costs no query of its own;
+            # a submitted form still validates against the queryset.
+            owner.choices = [("", owner.empty_label), *person_choices(people)]

@@ -13,7 +13,7 @@ from interactions.views import profile_context
 
 from . import services
 from .filters import CustomerFilter, is_filtered
-from .forms import CustomerForm, ReassignForm, tags_for_names
+from .forms import CustomerForm, ReassignForm, assignable_users, tags_for_names
 from .models import Customer
 
 PAGE_SIZE = 25
@@ -28,8 +28,9 @@ def get_customer_for_edit(request, pk) -> Customer:
 
 
 def customer_list(request):
+    people = list(assignable_users())
     customer_filter = CustomerFilter(
-        request.GET or None, queryset=Customer.objects.for_list(), user=request.user
+        request.GET or None, queryset=Customer.objects.for_list(), user=request.user, people=people
     )
     page = Paginator(customer_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -43,7 +44,7 @@ def customer_list(request):
             "page": page,
             "query": query.urlencode(),
             "filtered": is_filtered(request.GET),
-            "reassign_form": ReassignForm() if manager else None,
+            "reassign_form": ReassignForm(people=people) if manager else None,
         },
     )
 
@@ -67,17 +68,18 @@ def customer_detail(request, pk):
     customer = get_object_or_404(
         Customer.objects.select_related("owner").prefetch_related("tags"), pk=pk
     )
+    people = list(assignable_users())
     return render(
         request,
         "customers/customer_detail.html",
         {
             "customer": customer,
             "can_edit": can_edit_customer(request.user, customer),
-            "reassign_form": ReassignForm(initial={"owner": customer.owner_id})
+            "reassign_form": ReassignForm(initial={"owner": customer.owner_id}, people=people)
             if is_manager(request.user)
             else None,
             "complaints": complaints_for_profile(customer),
-            **profile_context(request, customer),
+            **profile_context(request, customer, people),
         },
     )
 

@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from customers.forms import assignable_users
+from customers.forms import assignable_users, person_choices
 
 from .models import Complaint
 
@@ -43,7 +43,7 @@ class ComplaintFilter(django_filters.FilterSet):
             data["status"] = ALL_OPEN
         super().__init__(data, *args, **kwargs)
         self.user = user
-        people = [(str(u.pk), u.get_full_name() or u.get_username()) for u in assignable_users()]
+        people = person_choices(assignable_users())
         self.filters["assignee"].extra["choices"] = [
             (MINE, _("Mine")),
             (UNASSIGNED, _("Unassigned")),

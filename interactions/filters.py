@@ -5,9 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import BootstrapFieldsMixin
-from customers.forms import assignable_users
+from customers.forms import assignable_users, person_choices
 
-from .forms import DateInput, person_choices
+from .forms import DateInput
 from .models import FollowUp, Interaction
 from .timeline import TimelineFilter
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import BootstrapFieldsMixin
-from customers.forms import assignable_users
+from customers.forms import assignable_users, person_choices
 
 from .models import FollowUp, Interaction
 from .services import FUTURE_TOLERANCE
@@ -16,10 +16,6 @@ DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M
 
 def local_now_to_the_minute() -> datetime.datetime:
     return timezone.localtime().replace(second=0, microsecond=0)
-
-
-def person_choices(people) -> list[tuple[str, str]]:
-    return [(str(u.pk), u.get_full_name() or u.get_username()) for u in people]
 
 
 class DateInput(forms.DateInput):

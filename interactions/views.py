@@ -62,10 +62,10 @@ def get_follow_up_to_work(request, pk) -> FollowUp:
 # The profile ----------------------------------------------------------------------------------
 
 
-def profile_context(request, customer: Customer) -> dict:
+def profile_context(request, customer: Customer, people: list) -> dict:
     """What the profile shows from this app: the timeline page with its filters, the logging
-    form, and the open follow-ups with their add form. A fixed number of queries."""
-    people = list(assignable_users())
+    form, and the open follow-ups with their add form, given the people its selects offer.
+    A fixed number of queries."""
     filter_form = TimelineFilterForm(request.GET or None, people=people)
     page = timeline_page(customer.pk, filter_form.to_filter(), request.GET.get("page"))
     now = timezone.now()

@@ -186,6 +186,30 @@ def test_customers_at_risk_worst_first(book, now, today):
     assert "Fine" not in names
 
 
+@pytest.mark.django_db
+def test_at_risk_scores_add_up_as_documented(now, today):
+    # 30 an open complaint, 15 a "fell short" in 30 days, a third of the days overdue (at most
+    # 90), and how far a loyalty score is under 40.
+    all_four = CustomerFactory(name="All four", next_checkin_due=today - 6 * D, loyalty_score=30)
+    ComplaintFactory(customer=all_four)
+    InteractionFactory(customer=all_four, outcome="fell_short", occurred_at=now - 2 * D)
+    InteractionFactory(customer=all_four, outcome="fell_short", occurred_at=now - 31 * D)
+    silent = CustomerFactory(name="Silent", next_checkin_due=today - 300 * D, loyalty_score=None)
+    CustomerFactory(name="Loyal", next_checkin_due=today + D, loyalty_score=90)
+    open_by_customer = dashboard.complaint_figures(now, today - 30 * D).open_by_customer
+
+    risks = dashboard.customers_at_risk(today, now, open_by_customer)
+
+    assert [
+        (r.customer, r.open_complaints, r.fell_short, r.overdue_days, r.loyalty, r.score)
+        for r in risks
+    ] == [
+        (all_four, 1, 1, 6, 30, 30 + 15 + 2 + 10),
+        (silent, 0, 0, 300, None, 30),
+    ]
+    assert risks[0].low_loyalty and not risks[1].low_loyalty
+
+
 def test_dashboard_is_for_managers_only(client, staff_client, manager_client, book):
     assert client.get("/dashboard/").status_code == 302
     assert staff_client.get("/dashboard/").status_code == 403
@@ -210,8 +234,8 @@ def test_dashboard_query_count_is_pinned(manager_client, book, django_assert_num
         ComplaintFactory(customer=customer, assignee=book["olive"])
     # session, user, manager check, complaints (open and in the period), days counted through,
     # summarised days, live days, staff with their counts, net promoter score, recovery rate,
-    # fell-short outcomes, at-risk candidates, the worst of them, failed reminders, unmet wants
-    with django_assert_num_queries(15):
+    # the at-risk candidates scored, the worst of them loaded, failed reminders, unmet wants
+    with django_assert_num_queries(14):
         manager_client.get("/dashboard/")
 
 
