@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.models import Customer
-from tests.factories import CustomerFactory, TagFactory
+from tests.factories import CustomerFactory, TagFactory, UserFactory
 from tests.interactions.factories import ComplaintEventFactory, ComplaintFactory
 from tests.interactions.factories_timeline import FollowUpFactory, InteractionFactory
 
@@ -181,3 +181,227 @@ def test_manager_profile_reassign_select_shares_the_people_query(
         f'<option value="{staff_user.pk}" selected>{staff_user.get_full_name()}</option>' in owner
     )
     assert '<option value="">Nobody (unassigned)</option>' in owner
+
+
+# Edit -----------------------------------------------------------------------------------------
+
+
+def test_owner_edits_and_the_checkin_date_follows_the_cadence(staff_client, owned):
+    owned.last_contact_at = timezone.now()
+    owned.save()
+
+    response = staff_client.post(
+        f"/customers/{owned.pk}/edit/",
+        _form_data(name="Ada King", email="ada@example.com", checkin_cadence_days="7"),
+    )
+
+    owned.refresh_from_db()
+    assert response.status_code == 302
+    assert owned.name == "Ada King"
+    assert owned.next_checkin_due == timezone.localdate() + datetime.timedelta(days=7)
+
+
+def test_staff_cannot_edit_someone_elses_customer(other_staff_client, owned):
+    assert other_staff_client.get(f"/customers/{owned.pk}/edit/").status_code == 403
+    response = other_staff_client.post(f"/customers/{owned.pk}/edit/", _form_data(name="Hacked"))
+
+    owned.refresh_from_db()
+    assert response.status_code == 403
+    assert owned.name == "Ada Lovelace"
+
+
+def test_manager_edits_any_customer(manager_client, owned):
+    response = manager_client.post(
+        f"/customers/{owned.pk}/edit/", _form_data(name="Ada L.", email="ada@example.com")
+    )
+
+    owned.refresh_from_db()
+    assert response.status_code == 302
+    assert owned.name == "Ada L."
+
+
+def test_editing_an_unknown_customer_is_404(manager_client):
+    assert manager_client.get("/customers/424242/edit/").status_code == 404
+
+
+# Archive, restore, reassign -------------------------------------------------------------------
+
+
+def test_manager_archives_and_restores_and_nothing_is_deleted(manager_client, owned):
+    manager_client.post(f"/customers/{owned.pk}/archive/")
+    owned.refresh_from_db()
+    assert owned.is_archived
+    assert owned not in manager_client.get("/customers/").context["page"].object_list
+    archived = manager_client.get("/customers/?status=archived").context["page"].object_list
+    assert list(archived) == [owned]
+
+    manager_client.post(f"/customers/{owned.pk}/restore/")
+    owned.refresh_from_db()
+    assert not owned.is_archived
+
+
+@pytest.mark.parametrize("action", ["archive", "restore"])
+def test_staff_cannot_archive_or_restore(staff_client, owned, action):
+    response = staff_client.post(f"/customers/{owned.pk}/{action}/")
+
+    owned.refresh_from_db()
+    assert response.status_code == 403
+    assert owned.archived_at is None
+
+
+def test_archive_is_post_only(manager_client, owned):
+    assert manager_client.get(f"/customers/{owned.pk}/archive/").status_code == 405
+
+
+def test_manager_reassigns_in_bulk(manager_client, staff_user, other_staff_user):
+    mine = CustomerFactory.create_batch(3, owner=staff_user)
+
+    response = manager_client.post(
+        "/customers/reassign/",
+        {
+            "customers": [c.pk for c in mine[:2]],
+            "owner": other_staff_user.pk,
+            "next": "/customers/",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/customers/"
+    owners = {c.pk: c.owner_id for c in Customer.objects.all()}
+    assert owners == {
+        mine[0].pk: other_staff_user.pk,
+        mine[1].pk: other_staff_user.pk,
+        mine[2].pk: staff_user.pk,
+    }
+
+
+def test_reassign_with_nothing_ticked_says_so(manager_client):
+    response = manager_client.post("/customers/reassign/", {"owner": ""}, follow=True)
+
+    assert "Tick at least one customer to reassign." in response.content.decode()
+
+
+def test_reassign_refuses_an_unknown_owner_and_an_offsite_next(manager_client, owned):
+    response = manager_client.post(
+        "/customers/reassign/",
+        {"customers": [owned.pk], "owner": 999999, "next": "https://evil.example/"},
+    )
+
+    owned.refresh_from_db()
+    assert response["Location"] == "/customers/"
+    assert owned.owner.username == "sam"
+
+
+def test_staff_cannot_reassign(staff_client, owned, other_staff_user):
+    response = staff_client.post(
+        "/customers/reassign/", {"customers": [owned.pk], "owner": other_staff_user.pk}
+    )
+
+    owned.refresh_from_db()
+    assert response.status_code == 403
+    assert owned.owner.username == "sam"
+
+
+# List -----------------------------------------------------------------------------------------
+
+
+def _names(response):
+    return [c.name for c in response.context["page"].object_list]
+
+
+def test_list_searches_name_company_email_and_phone(staff_client, staff_user):
+    CustomerFactory(name="Bea Baker", company="Blue Door Bakery", email="bea@x.com", phone="0111")
+    CustomerFactory(name="Carl Cole", company="Kite Garage", email="carl@y.com", phone="0222")
+
+    assert _names(staff_client.get("/customers/?q=bea")) == ["Bea Baker"]
+    assert _names(staff_client.get("/customers/?q=KITE")) == ["Carl Cole"]
+    assert _names(staff_client.get("/customers/?q=y.com")) == ["Carl Cole"]
+    assert _names(staff_client.get("/customers/?q=0111")) == ["Bea Baker"]
+
+
+def test_list_filters(staff_client, staff_user, other_staff_user):
+    today = timezone.localdate()
+    vip = TagFactory(name="vip")
+    CustomerFactory(
+        name="Mine Overdue", owner=staff_user, next_checkin_due=today - datetime.timedelta(days=1)
+    )
+    CustomerFactory(
+        name="Theirs New",
+        owner=other_staff_user,
+        customer_since=today - datetime.timedelta(days=5),
+        tags=[vip],
+        status=Customer.Status.AT_RISK,
+    )
+    CustomerFactory(name="Nobody's", owner=None, next_checkin_due=today)
+
+    assert _names(staff_client.get("/customers/?owner=mine")) == ["Mine Overdue"]
+    assert _names(staff_client.get("/customers/?owner=none")) == ["Nobody's"]
+    assert _names(staff_client.get(f"/customers/?owner={other_staff_user.pk}")) == ["Theirs New"]
+    assert _names(staff_client.get("/customers/?overdue=on")) == ["Mine Overdue"]
+    assert _names(staff_client.get("/customers/?segment=new")) == ["Theirs New"]
+    assert _names(staff_client.get(f"/customers/?tag={vip.pk}")) == ["Theirs New"]
+    assert _names(staff_client.get("/customers/?status=at_risk")) == ["Theirs New"]
+
+
+def test_list_sorts(staff_client, staff_user):
+    CustomerFactory(name="Zed", next_checkin_due=datetime.date(2030, 1, 1))
+    CustomerFactory(name="Amy", next_checkin_due=datetime.date(2031, 1, 1))
+
+    assert _names(staff_client.get("/customers/")) == ["Amy", "Zed"]
+    assert _names(staff_client.get("/customers/?sort=-name")) == ["Zed", "Amy"]
+    assert _names(staff_client.get("/customers/?sort=next_checkin")) == ["Zed", "Amy"]
+
+
+def test_list_ignores_nonsense_filters_with_a_message(staff_client, staff_user):
+    CustomerFactory(name="Amy")
+
+    response = staff_client.get("/customers/?status=bogus&owner=abc&sort=drop&page=zzz")
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_list_paginates(staff_client, staff_user):
+    CustomerFactory.create_batch(30, owner=staff_user)
+
+    first, second = staff_client.get("/customers/"), staff_client.get("/customers/?page=2")
+
+    assert len(first.context["page"].object_list) == 25
+    assert len(second.context["page"].object_list) == 5
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_list_query_count_is_constant(manager_client, staff_user, django_assert_num_queries, count):
+    tags = [TagFactory() for _ in range(3)]
+    CustomerFactory.create_batch(count, owner=staff_user, tags=tags)
+    # session, user, manager check, people (for the owner filter and the reassign select),
+    # tag choices, count, page + owners, tags of the page
+    with django_assert_num_queries(8):
+        response = manager_client.get("/customers/?sort=name")
+    assert response.status_code == 200
+
+
+def test_list_escapes_user_text(staff_client, staff_user):
+    CustomerFactory(name="<img src=x onerror=alert(1)>", company="<b>bold</b>")
+
+    content = staff_client.get("/customers/").content.decode()
+
+    assert "<img src=x" not in content
+    assert "&lt;img src=x onerror=alert(1)&gt;" in content
+
+
+def test_staff_sees_no_manager_controls(staff_client, staff_user):
+    CustomerFactory(owner=staff_user)
+
+    content = staff_client.get("/customers/").content.decode()
+
+    assert "/customers/import/" not in content
+    assert 'name="customers"' not in content
+
+
+def test_everyone_sees_every_customer(other_staff_client, owned):
+    assert _names(other_staff_client.get("/customers/")) == ["Ada Lovelace"]
+
+
+def test_user_factory_roles(db):
+    assert UserFactory(role="Manager").groups.get().name == "Manager"
