@@ -3,6 +3,7 @@ import datetime
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from crm.people import person_name
 from customers.forms import assignable_users
 from customers.models import Customer
 from interactions.models import Complaint, FollowUp, Interaction, Reminder
@@ -39,7 +40,7 @@ def dashboard_view(request):
     recovered, resolved = voice_selectors.recovery_rate(start)
     charts = {
         "staff": {
-            "labels": [row.user.get_full_name() or row.user.username for row in staff],
+            "labels": [person_name(row.user) for row in staff],
             "due": [row.checkins_due for row in staff],
             "overdue": [row.checkins_overdue for row in staff],
         },

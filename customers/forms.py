@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from crm.people import person_name
+
 from .models import Customer, Tag
 from .services import normalise_email
 
@@ -20,12 +22,12 @@ def assignable_users():
 
 def person_choices(people) -> list[tuple[str, str]]:
     """Choices for a select of people, from a list the view already holds."""
-    return [(str(u.pk), u.get_full_name() or u.get_username()) for u in people]
+    return [(str(u.pk), person_name(u)) for u in people]
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        return user.get_full_name() or user.get_username()
+        return person_name(user)
 
 
 def parse_tags(text: str) -> list[str]:

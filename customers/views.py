@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from crm.people import person_name
 from crm.redirects import redirect_to_next
 from crm.roles import can_edit_customer, is_manager, manager_required
 from interactions.complaint_views import complaints_for_profile
@@ -132,7 +133,7 @@ def customers_reassign(request):
         customers = form.cleaned_data["customers"]
         owner = form.cleaned_data["owner"]
         count = services.customers_reassign(customer_ids=[c.pk for c in customers], owner=owner)
-        name = (owner.get_full_name() or owner.get_username()) if owner else _("nobody")
+        name = person_name(owner) if owner else _("nobody")
         messages.success(
             request,
             ngettext(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from crm.dates import email_sweep_window
 from crm.emails import send_templated_email
+from crm.people import person_name
 from customers.models import Customer
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
 from voice.loyalty import schedule_recompute
@@ -175,7 +176,7 @@ def complaint_update(
     if assignee is not None and assignee.pk != locked.assignee_id:
         locked.assignee = assignee
         changed.append("assignee")
-        events.append((ComplaintEvent.Kind.ASSIGNED, assignee.get_full_name() or assignee.username))
+        events.append((ComplaintEvent.Kind.ASSIGNED, person_name(assignee)))
     if remedy is not None and (remedy, remedy_accepted) != (
         locked.remedy,
         locked.remedy_accepted,

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import BootstrapFieldsMixin
+from crm.people import person_name
 from customers.forms import assignable_users, person_choices
 
 from .models import FollowUp, Interaction
@@ -160,7 +161,7 @@ class FollowUpForm(BootstrapFieldsMixin, forms.Form):
         self.people = list(assignable_users()) if people is None else list(people)
         choices = person_choices(self.people)
         if user.pk not in {u.pk for u in self.people}:
-            choices.insert(0, (str(user.pk), user.get_full_name() or user.get_username()))
+            choices.insert(0, (str(user.pk), person_name(user)))
             self.people.insert(0, user)
         self.fields["assignee"].choices = choices
         self.fields["assignee"].initial = user.pk

@@ -6,6 +6,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from crm.people import person_name
 from crm.roles import manager_required
 from customers.models import Customer
 
@@ -39,7 +40,7 @@ def history_print(request, pk):
 def _csv_row(entry):
     item, when = entry.object, timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M")
     if entry.type == INTERACTION:
-        by = item.author.get_full_name() or item.author.username
+        by = person_name(item.author)
         return [
             when,
             "interaction",
@@ -51,13 +52,13 @@ def _csv_row(entry):
             item.satisfaction or "",
         ]
     if entry.type == COMPLAINT_EVENT:
-        by = (item.actor.get_full_name() or item.actor.username) if item.actor else ""
+        by = person_name(item.actor) if item.actor else ""
         status = item.get_to_status_display() if item.to_status else ""
         summary = f"#{item.complaint_id} {item.complaint.summary}: {item.get_kind_display()}"
         return [when, "complaint", status, summary, item.note, by, "", ""]
     assert entry.type == FOLLOW_UP
     done = f"done {item.done_at:%Y-%m-%d}" if item.done_at else f"due {item.due_on:%Y-%m-%d}"
-    by = item.assignee.get_full_name() or item.assignee.username
+    by = person_name(item.assignee)
     kind = "promise" if item.promised else "follow-up"
     return [when, "follow-up", kind, item.summary, done, by, "", ""]
 
