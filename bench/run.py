@@ -268,7 +268,7 @@ def job_digests(count):
     from django.test.utils import override_settings
 
     from customers.models import Customer
-    from interactions.digests import digest_send, schedule_digests
+    from interactions.digests import digests_send, in_batches, schedule_digests
     from interactions.models import Digest, Reminder
 
     with connection.cursor() as cursor:
@@ -321,7 +321,8 @@ def job_digests(count):
             ids = schedule_digests(now)
             scheduled = time.perf_counter() - started
             started = time.perf_counter()
-            sent = sum(digest_send(pk) for pk in ids)
+            # As the worker does: a task per batch, each batch over one SMTP connection.
+            sent = sum(digests_send(batch) for batch in in_batches(ids))
             elapsed = time.perf_counter() - started
     finally:
         stop.set()

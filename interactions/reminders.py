@@ -288,7 +288,7 @@ def reminder_retry(reminder: Reminder) -> None:
     """Send a failed reminder again: it goes back in its recipient's digest for today."""
     # Both modules import this one.
     from .digests import digest_day
-    from .tasks import send_digest
+    from .tasks import send_digest_batch
 
     if reminder.state != Reminder.State.FAILED:
         return
@@ -298,4 +298,4 @@ def reminder_retry(reminder: Reminder) -> None:
     Digest.objects.filter(pk=digest.pk).exclude(state=Digest.State.SENDING).update(
         state=Digest.State.PENDING
     )
-    transaction.on_commit(lambda: send_digest.delay(digest.pk))
+    transaction.on_commit(lambda: send_digest_batch.delay([digest.pk]))

@@ -51,18 +51,21 @@ def send_digests() -> int:
     Plans first, so a digest never misses what fell due since the last planning run."""
     reminders.plan_reminders()
     digest_ids = digests.schedule_digests()
-    transaction.on_commit(lambda: [send_digest.delay(pk) for pk in digest_ids])
+    batches = digests.in_batches(digest_ids)
+    transaction.on_commit(lambda: [send_digest_batch.delay(batch) for batch in batches])
     return len(digest_ids)
 
 
 @shared_task(bind=True)
-def send_digest(self, digest_id: int) -> None:
-    """Send one person's digest; after the last retry it is marked failed with the error."""
+def send_digest_batch(self, digest_ids: list[int]) -> None:
+    """Send these digests over one SMTP connection. A failure retries the batch, which skips
+    the digests already sent; after the last retry, those still unsent are marked failed."""
     try:
-        digests.digest_send(digest_id)
+        digests.digests_send(digest_ids)
     except TRANSIENT as error:
         if self.request.retries >= settings.EMAIL_MAX_RETRIES:
-            digests.digest_failed(digest_id, error)
+            for digest_id in digest_ids:
+                digests.digest_failed(digest_id, error)
             return
         _retry_later(self, error)
 

@@ -17,6 +17,7 @@ class Inbox:
 
     def __init__(self, refuse_first=0):
         self.envelopes = []
+        self.connections = []  # the client's address for each message: one per connection
         self.refusals_left = refuse_first
 
     async def handle_DATA(self, server, session, envelope):
@@ -24,6 +25,7 @@ class Inbox:
             self.refusals_left -= 1
             return "451 4.3.0 Try again later"
         self.envelopes.append(envelope)
+        self.connections.append(session.peer)
         return "250 Message accepted for delivery"
 
     def messages_to(self, address):

@@ -110,7 +110,7 @@ def test_staff_sees_their_open_complaints_soonest_target_first(staff_client, day
     assert [c.target for c in complaints] == ["breached", "on_track", "on_track"]
     content = response.content.decode()
     assert "Breached" in content
-    assert "Olive&#x27;s case" not in content
+    assert "Olive" not in content
 
 
 def test_other_staff_see_only_their_own_day(other_staff_client, day):

@@ -155,7 +155,8 @@ def test_the_digest_task_sends_each_person_one_digest(inbox, worker, task_log, s
     _due_for(olive, "Alan Turing")
 
     tasks.send_digests.delay()
-    task_log.wait_for("send_digest", 2)
+    # Both digests in one task, over one SMTP connection.
+    task_log.wait_for("send_digest_batch", 1)
     # Beat again, later the same day: nothing new to send.
     tasks.send_digests.delay()
     task_log.wait_for("send_digests", 2)
@@ -169,6 +170,7 @@ def test_the_digest_task_sends_each_person_one_digest(inbox, worker, task_log, s
     (to_olive,) = inbox.messages_to("olive@example.com")
     assert to_olive["Subject"] == "Rapport: 1 thing to do today"
     assert len(inbox.envelopes) == 2
+    assert len(set(inbox.connections)) == 1
     assert set(Digest.objects.values_list("state", "attempts", "item_count")) == {
         ("sent", 1, 2),
         ("sent", 1, 1),
@@ -195,9 +197,9 @@ def test_two_tasks_racing_for_each_digest_send_it_once(
         queues=[queue],
     ):
         for digest_id in digest_ids:
-            tasks.send_digest.delay(digest_id)
-            tasks.send_digest.delay(digest_id)
-        task_log.wait_for("send_digest", 12)
+            tasks.send_digest_batch.delay([digest_id])
+            tasks.send_digest_batch.delay([digest_id])
+        task_log.wait_for("send_digest_batch", 12)
 
     for user in users:
         assert len(inbox.messages_to(user.email)) == 1, user.email
@@ -213,10 +215,10 @@ def test_smtp_try_again_later_is_retried_and_delivered_once(
         _due_for(staff("sam"), "Ada Lovelace")
         (digest_id,) = schedule_digests()
 
-        tasks.send_digest.delay(digest_id)
-        task_log.wait_for("send_digest", 1, state="SUCCESS")
+        tasks.send_digest_batch.delay([digest_id])
+        task_log.wait_for("send_digest_batch", 1, state="SUCCESS")
 
-    assert [state for _, _, state in task_log.of("send_digest")] == ["RETRY", "SUCCESS"]
+    assert [state for _, _, state in task_log.of("send_digest_batch")] == ["RETRY", "SUCCESS"]
     assert len(handler.messages_to("sam@example.com")) == 1
     digest = Digest.objects.get()
     assert (digest.state, digest.attempts, digest.last_error) == ("sent", 2, "")
@@ -233,14 +235,18 @@ def test_smtp_down_through_every_retry_marks_the_digest_and_its_reminders_failed
     ReminderFactory(customer=due_customer(sam, "Tim Tomorrow", tomorrow), due_on=tomorrow)
 
     tasks.send_digests.delay()
-    task_log.wait_for("send_digest", 1, state="SUCCESS")
+    task_log.wait_for("send_digest_batch", 1, state="SUCCESS")
 
     def failed():
         return Digest.objects.filter(state=Digest.State.FAILED).exists()
 
     _wait_until(failed, "the digest to be marked failed")
     # The first try and EMAIL_MAX_RETRIES=2 retries.
-    assert [state for _, _, state in task_log.of("send_digest")] == ["RETRY", "RETRY", "SUCCESS"]
+    assert [state for _, _, state in task_log.of("send_digest_batch")] == [
+        "RETRY",
+        "RETRY",
+        "SUCCESS",
+    ]
     digest = Digest.objects.get()
     assert digest.attempts == 3
     assert digest.last_error.startswith("ConnectionRefusedError:")

@@ -1,6 +1,7 @@
 """The daily digest: which day it is for, who gets one, what it lists, and that it goes once."""
 
 import datetime
+import smtplib
 import socket
 import threading
 from io import StringIO
@@ -11,9 +12,17 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from interactions.digests import digest_day, digest_failed, digest_send, schedule_digests
+from interactions.digests import (
+    digest_day,
+    digest_failed,
+    digest_send,
+    digests_send,
+    in_batches,
+    schedule_digests,
+)
 from interactions.models import Digest, Reminder
 from tests.factories import UserFactory
+from tests.real_services import Inbox, smtp_server
 
 from .reminder_factories import ReminderFactory, days_from_today, due_customer
 
@@ -370,6 +379,53 @@ def test_after_the_last_retry_the_digest_and_its_reminders_are_failed(any_hour, 
     assert later.state == S.PENDING
     # A failed digest is not picked up again the same day.
     assert schedule_digests() == []
+
+
+class RefusesOlive(Inbox):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if "olive@example.com" in envelope.rcpt_tos:
+            return "451 4.3.0 Try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_batch_stops_at_a_failed_send_and_sending_it_again_picks_up_from_there(
+    any_hour, settings, sam
+):
+    people = [sam, UserFactory(username="olive", email="olive@example.com")]
+    people.append(UserFactory(username="tim", email="tim@example.com"))
+    for person in people:
+        _reminder(person, f"Customer of {person.username}")
+    schedule_digests()
+    batch = [Digest.objects.get(recipient=person).pk for person in people]
+
+    with (
+        smtp_server(settings, RefusesOlive()) as refusing,
+        pytest.raises(smtplib.SMTPDataError) as refused,
+    ):
+        digests_send(batch)
+
+    assert "Try again later" in str(refused.value)
+    assert [e.rcpt_tos for e in refusing.envelopes] == [["sam@example.com"]]
+    states = dict(Digest.objects.values_list("recipient__username", "state"))
+    assert states == {"sam": "sent", "olive": "pending", "tim": "pending"}
+
+    with smtp_server(settings, Inbox()) as inbox:
+        assert digests_send(batch) == 2
+
+    assert sorted(e.rcpt_tos[0] for e in inbox.envelopes) == [
+        "olive@example.com",
+        "tim@example.com",
+    ]
+    assert len(set(inbox.connections)) == 1
+    assert set(Digest.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_digests_are_batched_in_order_without_loss():
+    ids = list(range(1, 123))
+    batches = in_batches(ids)
+    assert [len(batch) for batch in batches] == [50, 50, 22]
+    assert [pk for batch in batches for pk in batch] == ids
+    assert in_batches([]) == []
 
 
 def test_the_command_reports_a_digest_it_could_not_send(any_hour, sam, smtp_down):

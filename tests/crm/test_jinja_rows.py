@@ -1,0 +1,61 @@
+"""The rows of long lists, rendered by Jinja2 inside template-language pages ({% jinja %})."""
+
+import datetime
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone, translation
+
+from crm.jinja2 import _translation, cached_gettext, local_date
+from interactions.models import Reminder
+from tests.interactions.reminder_factories import ReminderFactory, days_from_today, due_customer
+
+pytestmark = pytest.mark.django_db
+
+ROW_TOKEN = re.compile(
+    r'action="/reminders/\d+/\w+/"[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken" '
+    r'value="([^"]+)"'
+)
+
+
+def test_every_row_form_carries_the_pages_token_and_posts_with_it(staff_user):
+    for name in ("Ada Lovelace", "Grace Hopper"):
+        ReminderFactory(customer=due_customer(staff_user, name, days_from_today(0)))
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+
+    content = client.get("/reminders/").content.decode()
+
+    # Done, snooze and dismiss on each of the two rows: one token worked out for them all.
+    tokens = ROW_TOKEN.findall(content)
+    assert len(tokens) == 6
+    assert len(set(tokens)) == 1
+    reminder = Reminder.objects.order_by("pk").first()
+    response = client.post(
+        f"/reminders/{reminder.pk}/done/", {"csrfmiddlewaretoken": tokens[0], "next": "/"}
+    )
+    assert response.status_code == 302
+    reminder.refresh_from_db()
+    assert reminder.state == Reminder.State.DONE
+
+
+def test_row_times_show_in_the_current_time_zone():
+    late_evening = datetime.datetime(2026, 1, 1, 23, 30, tzinfo=datetime.UTC)
+
+    with timezone.override("America/New_York"):
+        assert local_date(late_evening, "j M Y, H:i") == "1 Jan 2026, 18:30"
+    with timezone.override("Asia/Tokyo"):
+        assert local_date(late_evening, "j M Y") == "2 Jan 2026"
+    assert local_date(datetime.date(2026, 3, 4), "j M Y") == "4 Mar 2026"
+
+
+def test_labels_are_looked_up_once_per_language():
+    _translation.cache_clear()
+    with translation.override("en"):
+        assert [cached_gettext("Snooze") for _ in range(3)] == ["Snooze"] * 3
+    with translation.override("de"):
+        cached_gettext("Snooze")
+
+    info = _translation.cache_info()
+    assert (info.misses, info.hits) == (2, 2)
