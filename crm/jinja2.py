@@ -1,4 +1,4 @@
-"""The Jinja2 environment for the rows a page repeats (``jinja2/``, rendered with ``{% jinja %}``).
+"""The Jinja2 environment for what pages repeat (``jinja_templates/``, drawn by ``{% jinja %}``).
 
 The template language spends tens of microseconds on every tag and variable; a row with its
 forms costs about half a millisecond, and My day shows up to eighty rows. Jinja2 compiles a
@@ -12,10 +12,11 @@ from django.template.defaultfilters import date, timesince_filter
 from django.urls import reverse
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext
+from jinja2 import Environment
 
 from crm.people import person_name
 from crm.templatetags.choices import choice_label
-from jinja2 import Environment
+from voice.templatetags.voice_tags import loyalty_colour
 
 
 def url(name: str, *args) -> str:
@@ -46,5 +47,6 @@ def environment(**options) -> Environment:
         timesince=timesince_filter,
         choice_label=choice_label,
         person_name=person_name,
+        loyalty_colour=loyalty_colour,
     )
     return env

@@ -96,7 +96,7 @@ TEMPLATES = [
     {
         # Only for the rows of long lists, through {% jinja %} (crm/jinja2.py says why).
         "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "jinja2"],
+        "DIRS": [BASE_DIR / "jinja_templates"],
         "APP_DIRS": False,
         "OPTIONS": {"environment": "crm.jinja2.environment"},
     },

@@ -91,15 +91,23 @@ def digests_send(digest_ids: list[int]) -> int:
     """Send digests in turn over one SMTP connection; returns how many emails went out. The
     first failure is raised: the digests before it are sent, it and the rest stay pending, so
     sending the same ids again picks up where this stopped."""
+    # Whom each is for, in one query: a digest's day and recipient never change.
+    digests = Digest.objects.select_related("recipient").in_bulk(digest_ids)
     connection = get_connection()
     try:
-        return sum(digest_send(digest_id, connection) for digest_id in digest_ids)
+        return sum(_send(digests[pk], connection) for pk in digest_ids if pk in digests)
     finally:
         connection.close()
 
 
-def digest_send(digest_id: int, connection=None) -> bool:
+def digest_send(digest_id: int) -> bool:
     """Send one digest if it is still pending. Returns whether an email went out."""
+    digest = Digest.objects.select_related("recipient").filter(pk=digest_id).first()
+    return digest is not None and _send(digest)
+
+
+def _send(digest: Digest, connection=None) -> bool:
+    digest_id = digest.pk
     claimed = Digest.objects.filter(pk=digest_id, state=Digest.State.PENDING).update(
         state=Digest.State.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
     )
@@ -108,7 +116,6 @@ def digest_send(digest_id: int, connection=None) -> bool:
     # Everything up to the send releases the claim if it fails, or the digest would stay
     # "sending" and never go out; once the email is sent, nothing may release it.
     try:
-        digest = Digest.objects.select_related("recipient").get(pk=digest_id)
         items = _items(digest)
         if not items or not digest.recipient.email:
             # Nothing due any more (done since it was scheduled), or nowhere to send it.

@@ -1,6 +1,6 @@
-"""``{% jinja "interactions/reminder_items.html" reminders=reminders %}``: a Jinja2 template from
-``jinja2/`` in the middle of a page, with the page's context and these values (crm/jinja2.py
-says why)."""
+"""``{% jinja "interactions/reminder_items.html" reminders=reminders %}``: a Jinja2 template
+from ``jinja_templates/`` in the middle of a page, with the page's context and these values
+(crm/jinja2.py says why)."""
 
 from django import template
 from django.template import engines
