@@ -25,10 +25,10 @@ def _period(request) -> int:
 
 @manager_required
 def dashboard_view(request):
-    # 15 queries whatever the data: session, user, manager check, complaints (open and in the
-    # period), days counted through, summarised days, live days, staff with their counts, net
-    # promoter score, recovery rate, fell-short outcomes, at-risk candidates, the worst of them,
-    # failed reminders, unmet wants.
+    # 15 queries whatever the data: session, user, manager check, open complaints counted,
+    # complaints opened in the period, days counted through, summarised days, live days, staff
+    # with their counts, net promoter score, recovery rate, the at-risk candidates scored, the
+    # worst of them loaded, failed reminders, unmet wants.
     now = timezone.now()
     today = timezone.localdate(now)
     period = _period(request)
@@ -85,7 +85,7 @@ def dashboard_view(request):
             "failed_reminders": Reminder.objects.filter(state=Reminder.State.FAILED)
             .select_related("customer", "recipient")
             .order_by("-due_on", "-id")[:FAILED_REMINDERS_SHOWN],
-            "at_risk": dashboard.customers_at_risk(today, now, complaints.open_by_customer),
+            "at_risk": dashboard.customers_at_risk(today, now),
             "recovery": {
                 "recovered": recovered,
                 "resolved": resolved,

@@ -256,21 +256,16 @@ class Complaint(models.Model):
         if not self.is_open:
             met = self.resolved_at is None or self.resolved_at <= self.resolve_by
             return self.TargetStatus.MET if met else self.TargetStatus.BREACHED
-        return open_target_status(
-            now, self.opened_at, self.respond_by, self.resolve_by, self.first_response_at
-        )
-
-
-def open_target_status(now, opened_at, respond_by, resolve_by, first_response_at) -> str:
-    """Complaint.target_status of an open case, from its values alone: the dashboard counts
-    thousands of open cases without loading each as a model."""
-    target = respond_by if first_response_at is None else resolve_by
-    if now > target:
-        return Complaint.TargetStatus.BREACHED
-    # "Due soon" once three quarters of the allowed time has gone.
-    if now >= opened_at + (target - opened_at) * 0.75:
-        return Complaint.TargetStatus.DUE_SOON
-    return Complaint.TargetStatus.ON_TRACK
+        if self.first_response_at is None:
+            start, target = self.opened_at, self.respond_by
+        else:
+            start, target = self.opened_at, self.resolve_by
+        if now > target:
+            return self.TargetStatus.BREACHED
+        # "Due soon" once three quarters of the allowed time has gone.
+        if now >= start + (target - start) * 0.75:
+            return self.TargetStatus.DUE_SOON
+        return self.TargetStatus.ON_TRACK
 
 
 class ComplaintEvent(models.Model):

@@ -175,9 +175,7 @@ def test_perceived_quality_and_interactions_by_kind(book, today):
 
 
 def test_customers_at_risk_worst_first(book, now, today):
-    figures = dashboard.complaint_figures(now, today - 30 * D)
-
-    risks = dashboard.customers_at_risk(today, now, figures.open_by_customer)
+    risks = dashboard.customers_at_risk(today, now)
 
     names = [risk.customer.name for risk in risks]
     assert names[:2] == ["Calm", "Angry"]  # Calm has two open complaints, Angry one
@@ -196,9 +194,8 @@ def test_at_risk_scores_add_up_as_documented(now, today):
     InteractionFactory(customer=all_four, outcome="fell_short", occurred_at=now - 31 * D)
     silent = CustomerFactory(name="Silent", next_checkin_due=today - 300 * D, loyalty_score=None)
     CustomerFactory(name="Loyal", next_checkin_due=today + D, loyalty_score=90)
-    open_by_customer = dashboard.complaint_figures(now, today - 30 * D).open_by_customer
 
-    risks = dashboard.customers_at_risk(today, now, open_by_customer)
+    risks = dashboard.customers_at_risk(today, now)
 
     assert [
         (r.customer, r.open_complaints, r.fell_short, r.overdue_days, r.loyalty, r.score)
@@ -232,10 +229,11 @@ def test_dashboard_query_count_is_pinned(manager_client, book, django_assert_num
         customer = CustomerFactory(owner=book["sam"])
         InteractionFactory(customer=customer, outcome="fell_short")
         ComplaintFactory(customer=customer, assignee=book["olive"])
-    # session, user, manager check, complaints (open and in the period), days counted through,
-    # summarised days, live days, staff with their counts, net promoter score, recovery rate,
-    # the at-risk candidates scored, the worst of them loaded, failed reminders, unmet wants
-    with django_assert_num_queries(14):
+    # session, user, manager check, open complaints counted, complaints opened in the period,
+    # days counted through, summarised days, live days, staff with their counts, net promoter
+    # score, recovery rate, the at-risk candidates scored, the worst of them loaded, failed
+    # reminders, unmet wants
+    with django_assert_num_queries(15):
         manager_client.get("/dashboard/")
 
 
@@ -306,3 +304,51 @@ def test_dashboard_shows_nps_recovery_and_unmet_wants(manager_client, book, now)
     assert sorted(response.context["charts"]["nps"]["values"]) in ([0.0], [-100.0, 100.0])
     assert "“&lt;b&gt;Evening&lt;/b&gt; appointments”" in content
     assert response.context["recovery"] == {"recovered": 0, "resolved": 1, "rate": 0.0}
+
+
+H = datetime.timedelta(hours=1)
+
+
+@pytest.mark.django_db
+def test_open_cases_counted_in_the_database_stand_where_each_case_says(now, today):
+    # (hours since opened, hours allowed to respond, hours allowed to resolve, responded after)
+    cases = [
+        (2, 1, 24, None),  # no answer past the response target: breached
+        (8, 10, 24, None),  # 80% of the response time gone: due soon
+        (3, 4, 24, None),  # exactly 75%: due soon
+        (2, 4, 24, None),  # half: on track
+        (30, 4, 24, 1),  # answered, past the resolution target: breached
+        (19, 4, 24, 1),  # answered, 79% of the resolution time: due soon
+        (5, 4, 24, 1),  # answered, on track for resolution
+    ]
+    made = []
+    for number, (age, respond, resolve, responded) in enumerate(cases):
+        opened_at = now - age * H
+        made.append(
+            ComplaintFactory(
+                severity=Complaint.Severity.values[number % 4],
+                status=Complaint.Status.IN_PROGRESS if responded else Complaint.Status.OPEN,
+                opened_at=opened_at,
+                respond_by=opened_at + respond * H,
+                resolve_by=opened_at + resolve * H,
+                first_response_at=opened_at + responded * H if responded else None,
+            )
+        )
+    ComplaintFactory(status=Complaint.Status.RESOLVED, resolved_at=now)  # closed: not counted
+
+    figures = dashboard.complaint_figures(now, today - 30 * D)
+
+    expected = {s: {"on_track": 0, "due_soon": 0, "breached": 0} for s in Complaint.Severity}
+    for case in made:
+        expected[case.severity][case.target_status(now)] += 1
+    assert figures.by_severity == expected
+    assert sum(n for counts in expected.values() for n in counts.values()) == 7
+    assert [case.target_status(now) for case in made] == [
+        "breached",
+        "due_soon",
+        "due_soon",
+        "on_track",
+        "breached",
+        "due_soon",
+        "on_track",
+    ]

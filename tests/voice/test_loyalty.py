@@ -547,7 +547,7 @@ def test_a_low_loyalty_score_puts_a_customer_on_the_at_risk_list():
     _scored(CustomerFactory(name="Content", **in_touch), 85)
     _scored(CustomerFactory(name="Lukewarm", **in_touch), 45)
 
-    risks = dashboard.customers_at_risk(today, now, {})
+    risks = dashboard.customers_at_risk(today, now)
 
     assert [(r.customer.name, r.loyalty, r.low_loyalty) for r in risks] == [("Wavering", 15, True)]
     assert risks[0].score == 40 - 15
