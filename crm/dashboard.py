@@ -242,7 +242,7 @@ def interaction_figures(start: datetime.date, today: datetime.date) -> Interacti
         Interaction.objects.filter(occurred_at__gte=start_of_day(live_start))
         .annotate(day=TruncDate("occurred_at"))
         .values("day", "kind", "outcome")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # rows, not ids: interaction_week_mix answers alone
         .order_by()
     )
     counts = defaultdict(lambda: defaultdict(int))
