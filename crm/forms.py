@@ -2,13 +2,13 @@
 
 crispy renders every field through a large template; on the customer list, the profile and
 My day that was a third of the page's time (bench/FINDINGS.md). Forms on those pages use
-``BootstrapFieldsMixin`` and ``{% include "forms/field.html" %}``, which give the same markup,
-and every widget renders through ``FormRenderer``.
+``BootstrapFieldsMixin`` and ``{{ field.as_field_group }}`` or ``{{ form }}``, which give the
+same markup through ``FormRenderer``.
 """
 
 from django import forms
 from django.forms.renderers import DjangoTemplates, Jinja2
-from django.template import TemplateDoesNotExist
+from django.template import TemplateDoesNotExist, engines
 from django.utils.functional import cached_property
 
 WIDGET_CLASSES = {
@@ -41,9 +41,18 @@ class BootstrapForm(BootstrapFieldsMixin, forms.Form):
 
 
 class FormRenderer(Jinja2):
-    """Django's form and widget templates through Jinja2: the same markup for a tenth of the
-    template language's cost, and the profile draws twenty widgets. The admin's widgets exist
-    only for the template language, so whatever Jinja2 cannot find is rendered by that."""
+    """Django's form and widget templates through the project's Jinja2 engine: the same markup
+    for a tenth of the template language's cost, and the profile draws twenty widgets. Fields
+    (``{{ field.as_field_group }}``) and forms (``{{ form }}``) come out in Bootstrap's markup,
+    from jinja_templates/forms/. The admin's widgets exist only for the template language, so
+    whatever Jinja2 cannot find is rendered by that."""
+
+    form_template_name = "forms/fields.html"
+    field_template_name = "forms/field.html"
+
+    @cached_property
+    def engine(self):
+        return engines["jinja2"]
 
     @cached_property
     def fallback(self):

@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import django.forms
 import environ
 from csp.constants import NONE, SELF
 
@@ -94,9 +95,10 @@ TEMPLATES = [
         },
     },
     {
-        # Only for the rows of long lists, through {% jinja %} (crm/jinja2.py says why).
+        # What pages repeat: the rows of long lists, through {% jinja %} (crm/jinja2.py says
+        # why), and forms' fields and widgets, through crm.forms.FormRenderer.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "jinja_templates"],
+        "DIRS": [BASE_DIR / "jinja_templates", Path(django.forms.__file__).parent / "jinja2"],
         "APP_DIRS": False,
         "OPTIONS": {"environment": "crm.jinja2.environment"},
     },
