@@ -343,6 +343,13 @@ class FollowUp(models.Model):
             models.Index(
                 fields=["due_on"], name="followup_open_due", condition=Q(done_at__isnull=True)
             ),
+            # Promises kept, per member of staff, on the dashboard: from the index alone.
+            models.Index(
+                fields=["assignee", "due_on"],
+                include=["done_at", "done_on_time"],
+                name="followup_promises",
+                condition=Q(promised=True),
+            ),
             models.Index(fields=["customer", "-created_at"], name="followup_customer"),
             models.Index(fields=["done_at"], name="followup_done"),
         ]
