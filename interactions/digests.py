@@ -13,7 +13,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -93,11 +93,11 @@ def digests_send(digest_ids: list[int]) -> int:
     sending the same ids again picks up where this stopped."""
     # Whom each is for, in one query: a digest's day and recipient never change.
     digests = Digest.objects.select_related("recipient").in_bulk(digest_ids)
-    connection = get_connection()
+    smtp = get_connection()
     try:
-        return sum(_send(digests[pk], connection) for pk in digest_ids if pk in digests)
+        return sum(_send(digests[pk], smtp) for pk in digest_ids if pk in digests)
     finally:
-        connection.close()
+        smtp.close()
 
 
 def digest_send(digest_id: int) -> bool:
@@ -106,7 +106,7 @@ def digest_send(digest_id: int) -> bool:
     return digest is not None and _send(digest)
 
 
-def _send(digest: Digest, connection=None) -> bool:
+def _send(digest: Digest, smtp=None) -> bool:
     digest_id = digest.pk
     claimed = Digest.objects.filter(pk=digest_id, state=Digest.State.PENDING).update(
         state=Digest.State.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
@@ -132,22 +132,41 @@ def _send(digest: Digest, connection=None) -> bool:
                 "due_today": [r for r in items if r.due_on >= digest.day],
                 "reminders_url": settings.SITE_URL + reverse("interactions:reminders"),
             },
-            connection=connection,
+            connection=smtp,
         )
     except Exception as error:
         Digest.objects.filter(pk=digest_id).update(
             state=Digest.State.PENDING, last_error=_describe(error)
         )
         raise
-    now = timezone.now()
-    with transaction.atomic():
-        Digest.objects.filter(pk=digest_id).update(
-            state=Digest.State.SENT, sent_at=now, item_count=len(items), last_error=""
-        )
-        Reminder.objects.filter(pk__in=[r.pk for r in items], state__in=UNANNOUNCED).update(
-            state=Reminder.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            MARK_SENT_SQL,
+            {
+                "digest": digest_id,
+                "digest_sent": Digest.State.SENT.value,
+                "reminder_sent": Reminder.State.SENT.value,
+                "now": timezone.now(),
+                "items": len(items),
+                "reminders": [r.pk for r in items],
+                "unannounced": list(UNANNOUNCED),
+            },
         )
     return True
+
+
+# The digest and what it carried marked sent together, in one statement: two updates in a
+# transaction took four round trips to the database for every email.
+MARK_SENT_SQL = """
+WITH digest AS (
+    UPDATE interactions_digest
+    SET state = %(digest_sent)s, sent_at = %(now)s, item_count = %(items)s, last_error = ''
+    WHERE id = %(digest)s
+)
+UPDATE interactions_reminder
+SET state = %(reminder_sent)s, sent_at = %(now)s, attempts = attempts + 1, last_error = ''
+WHERE id = ANY(%(reminders)s) AND state = ANY(%(unannounced)s)
+"""
 
 
 ABANDONED_ERROR = (
