@@ -188,3 +188,7 @@ def test_my_day_query_count_is_constant(staff_client, staff_user, django_assert_
     assert response.context["reminder_count"] == 3 * count
     assert response.context["follow_up_count"] == count
     assert response.context["complaint_count"] == count
+    # Done, snooze and dismiss on each reminder shown (twenty at most), and the way to the rest.
+    content = response.content.decode()
+    assert content.count('action="/reminders/') == 3 * min(3 * count, 20)
+    assert ("See all reminders" in content) == (3 * count > 20)
