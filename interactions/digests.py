@@ -6,8 +6,10 @@ two beats or a redelivered task therefore find the row taken and send nothing. A
 releases the claim for the retry; after the last retry the row is marked failed with the error.
 """
 
+import contextlib
 import datetime
 import logging
+import smtplib
 import zoneinfo
 
 from django.conf import settings
@@ -88,15 +90,32 @@ def in_batches(digest_ids: list[int]) -> list[list[int]]:
 
 
 def digests_send(digest_ids: list[int]) -> int:
-    """Send digests in turn over one SMTP connection; returns how many emails went out. The
-    first failure is raised: the digests before it are sent, it and the rest stay pending, so
-    sending the same ids again picks up where this stopped."""
+    """Send digests in turn over one SMTP connection; returns how many emails went out. One
+    that fails stays pending with its error and the rest still go (one bad address must not
+    hold up everyone else's); then the first error is raised, so sending the same ids again
+    retries only what failed."""
     # Whom each is for, in one query: a digest's day and recipient never change.
     digests = Digest.objects.select_related("recipient").in_bulk(digest_ids)
     smtp = get_connection()
+    sent, errors = 0, []
     try:
-        return sum(_send(digests[pk], smtp) for pk in digest_ids if pk in digests)
+        for digest_id in digest_ids:
+            if digest_id not in digests:
+                continue
+            try:
+                sent += _send(digests[digest_id], smtp)
+            except Exception as error:
+                errors.append(error)
+                _hang_up(smtp)  # it may be broken: the next send dials again
     finally:
+        _hang_up(smtp)
+    if errors:
+        raise errors[0]
+    return sent
+
+
+def _hang_up(smtp) -> None:
+    with contextlib.suppress(smtplib.SMTPException, OSError):
         smtp.close()
 
 

@@ -388,7 +388,7 @@ class RefusesOlive(Inbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-def test_a_batch_stops_at_a_failed_send_and_sending_it_again_picks_up_from_there(
+def test_a_send_that_fails_holds_up_no_one_else_and_sending_again_retries_only_it(
     any_hour, settings, sam
 ):
     people = [sam, UserFactory(username="olive", email="olive@example.com")]
@@ -405,19 +405,28 @@ def test_a_batch_stops_at_a_failed_send_and_sending_it_again_picks_up_from_there
         digests_send(batch)
 
     assert "Try again later" in str(refused.value)
-    assert [e.rcpt_tos for e in refusing.envelopes] == [["sam@example.com"]]
+    assert [e.rcpt_tos for e in refusing.envelopes] == [["sam@example.com"], ["tim@example.com"]]
     states = dict(Digest.objects.values_list("recipient__username", "state"))
-    assert states == {"sam": "sent", "olive": "pending", "tim": "pending"}
+    assert states == {"sam": "sent", "olive": "pending", "tim": "sent"}
+    olive = Digest.objects.get(recipient__username="olive")
+    assert olive.last_error.startswith("SMTPDataError")
 
     with smtp_server(settings, Inbox()) as inbox:
-        assert digests_send(batch) == 2
+        assert digests_send(batch) == 1
 
-    assert sorted(e.rcpt_tos[0] for e in inbox.envelopes) == [
-        "olive@example.com",
-        "tim@example.com",
-    ]
-    assert len(set(inbox.connections)) == 1
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["olive@example.com"]]
     assert set(Digest.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_a_batch_goes_over_one_connection(any_hour, settings, sam):
+    for person in [sam, UserFactory(username="olive", email="olive@example.com")]:
+        _reminder(person, f"Customer of {person.username}")
+
+    with smtp_server(settings, Inbox()) as inbox:
+        assert digests_send(schedule_digests()) == 2
+
+    assert len(inbox.envelopes) == 2
+    assert len(set(inbox.connections)) == 1
 
 
 def test_digests_are_batched_in_order_without_loss():
