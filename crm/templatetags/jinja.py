@@ -4,7 +4,7 @@ from ``jinja_templates/`` in the middle of a page, with the page's context and t
 
 from django import template
 from django.template import engines
-from django.template.backends.utils import csrf_input
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -13,8 +13,13 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def jinja(context, template_name: str, **values) -> str:
     rows = engines["jinja2"].get_template(template_name)
-    request = context.get("request")
-    # The token's field worked out once: Jinja2's own would mask the token afresh on every row.
-    values["csrf_input"] = csrf_input(request) if request is not None else ""
+    # The page's own token, as {% csrf_token %} writes it: Jinja2's csrf_input would mask the
+    # token afresh for every row, and for every call where a page draws one row at a time.
+    token = context.get("csrf_token")
+    values["csrf_input"] = (
+        format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+        if token
+        else ""
+    )
     # Jinja2 escaped every value as it rendered them.
     return mark_safe(rows.render({**context.flatten(), **values}))

@@ -31,6 +31,8 @@ def test_every_row_form_carries_the_pages_token_and_posts_with_it(staff_user):
     tokens = ROW_TOKEN.findall(content)
     assert len(tokens) == 6
     assert len(set(tokens)) == 1
+    # The same token as the page's own forms (the layout's sign-out), not one of its own.
+    assert set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', content)) == set(tokens)
     reminder = Reminder.objects.order_by("pk").first()
     response = client.post(
         f"/reminders/{reminder.pk}/done/", {"csrfmiddlewaretoken": tokens[0], "next": "/"}
