@@ -10,18 +10,14 @@ widgets (crm.forms.FormRenderer uses this engine too).
 import functools
 
 from django.template.defaultfilters import date, timesince_filter
-from django.urls import reverse
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext
 from jinja2 import Environment
 
+from crm.links import link
 from crm.people import person_name
 from crm.templatetags.choices import choice_label
 from voice.templatetags.voice_tags import loyalty_colour
-
-
-def url(name: str, *args) -> str:
-    return reverse(name, args=args)
 
 
 @functools.cache
@@ -42,7 +38,7 @@ def local_date(value, format_string: str) -> str:
 def environment(**options) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(cached_gettext, ngettext, newstyle=True)
-    env.globals["url"] = url
+    env.globals["url"] = link
     env.filters.update(
         date=local_date,
         timesince=timesince_filter,

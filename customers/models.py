@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crm.links import link
+
 from .querysets import CustomerQuerySet
 
 
@@ -176,7 +178,7 @@ class Customer(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("customers:detail", args=[self.pk])
+        return link("customers:detail", self.pk)
 
     @property
     def is_archived(self) -> bool:

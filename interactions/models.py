@@ -3,11 +3,11 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crm.links import link
 from customers.models import Customer
 
 from .querysets import ComplaintQuerySet, FollowUpQuerySet, InteractionQuerySet
@@ -108,7 +108,7 @@ class Interaction(models.Model):
         return f"{self.get_kind_display()}: {self.summary}"
 
     def get_absolute_url(self):
-        return reverse("customers:detail", args=[self.customer_id]) + f"#interaction-{self.pk}"
+        return link("customers:detail", self.customer_id) + f"#interaction-{self.pk}"
 
     @property
     def is_customer_facing(self) -> bool:
@@ -240,7 +240,7 @@ class Complaint(models.Model):
         return f"#{self.pk} {self.summary}"
 
     def get_absolute_url(self):
-        return reverse("interactions:complaint", args=[self.pk])
+        return link("interactions:complaint", self.pk)
 
     @property
     def is_open(self) -> bool:

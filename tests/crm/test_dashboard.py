@@ -289,7 +289,9 @@ def test_quality_is_the_same_read_from_the_daily_summary(book, today):
 def test_dashboard_shows_nps_recovery_and_unmet_wants(manager_client, book, now):
     from tests.voice.factories import answered_survey
 
-    answered_survey(customer=book["sad"], answered_at=now - D, recommend=10)
+    # Two days apart: a customer is asked once a day, and within an hour of midnight "a day
+    # ago" and "an hour ago" were asked on the same day.
+    answered_survey(customer=book["sad"], answered_at=now - 2 * D, recommend=10)
     answered_survey(
         customer=book["sad"],
         answered_at=now - H,
