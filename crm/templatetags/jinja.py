@@ -6,6 +6,7 @@ from django import template
 from django.template import engines
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -21,5 +22,7 @@ def jinja(context, template_name: str, **values) -> str:
         if token
         else ""
     )
+    # Looked up once for the labels of every row (crm.jinja2.cached_gettext).
+    values["LANGUAGE_CODE"] = get_language()
     # Jinja2 escaped every value as it rendered them.
     return mark_safe(rows.render({**context.flatten(), **values}))
