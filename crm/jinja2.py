@@ -18,7 +18,7 @@ from jinja2 import Environment, pass_context
 from crm.links import link
 from crm.people import person_name
 from crm.templatetags.choices import choice_label
-from voice.templatetags.voice_tags import loyalty_colour
+from voice.display import loyalty_band, loyalty_colour, loyalty_factors
 
 
 @functools.cache
@@ -60,12 +60,13 @@ def days_since(value: datetime.date, today: datetime.date) -> str:
 def environment(**options) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(cached_gettext, ngettext, newstyle=True)
-    env.globals["url"] = link
+    env.globals.update(url=link, loyalty_factors=loyalty_factors)
     env.filters.update(
         date=local_date,
         timesince=days_since,
         choice_label=choice_label,
         person_name=person_name,
+        loyalty_band=loyalty_band,
         loyalty_colour=loyalty_colour,
     )
     return env

@@ -530,7 +530,7 @@ def test_profile_card_lists_the_customers_cases_with_targets(customer, django_as
     from django.template.loader import render_to_string
 
     html = render_to_string(
-        "interactions/_customer_complaints.html", {"customer": customer, "complaints": rows}
+        "interactions/customer_complaints.html", {"customer": customer, "complaints": rows}
     )
     assert f"/customers/{customer.pk}/complaints/new/" in html
     assert open_case.get_absolute_url() in html

@@ -1,14 +1,11 @@
-"""Template helpers for the loyalty card: everything comes from the customer row."""
+"""How a loyalty score is shown on the profile: its band, its colour and its factors, all from
+the customer row (jinja_templates/voice/loyalty.html)."""
 
-from django import template
 from django.utils.translation import gettext as _
 
 from voice.loyalty import LABELS, WEIGHTS
 
-register = template.Library()
 
-
-@register.simple_tag
 def loyalty_factors(customer) -> list[dict]:
     """The stored factors in the formula's order, with their labels and weights."""
     stored = customer.loyalty_factors or {}
@@ -24,7 +21,6 @@ def loyalty_factors(customer) -> list[dict]:
     ]
 
 
-@register.filter
 def loyalty_band(score) -> str:
     if score is None:
         return ""
@@ -35,7 +31,6 @@ def loyalty_band(score) -> str:
     return _("At risk of leaving")
 
 
-@register.filter
 def loyalty_colour(score) -> str:
     if score is None:
         return "secondary"
