@@ -329,6 +329,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "voice.tasks.plan_surveys",
         "schedule": _plan_surveys_seconds,
     },
+    "compact-customer-count": {
+        "task": "customers.tasks.compact_live_customer_count",
+        "schedule": 60 * 60,
+    },
 }
 
 # Voice of the customer -----------------------------------------------------------------------
