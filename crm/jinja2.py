@@ -2,9 +2,10 @@
 
 The template language spends tens of microseconds on every tag and variable; a row with its
 forms costs about half a millisecond, and My day shows up to eighty rows. Jinja2 compiles a
-template to Python and renders the same rows several times faster. Pages and layouts stay in
-the template language; what they repeat comes here: the rows of long lists, and form fields and
-widgets (crm.forms.FormRenderer uses this engine too).
+template to Python and renders the same rows several times faster. Layouts and most pages stay
+in the template language; what they repeat comes here: the rows of long lists, form fields and
+widgets (crm.forms.FormRenderer uses this engine too), and the profile, the page opened most
+with the most on it.
 """
 
 import datetime
