@@ -536,7 +536,15 @@ def scaling_section() -> list[str]:
     if not runs:
         return []
     table = runs[-1].read_text().split("\n", 2)[2]
-    return ["How the figures grow (`bench/scaling.py`):\n", table]
+    section = ["How the figures grow (`bench/scaling.py`):\n", table]
+    interleaved = sorted(RESULTS.glob("interleaved-*.md"))
+    if interleaved:
+        section += [
+            "The same two databases loaded in turn (`bench/interleave.py`), so that the host's "
+            "drift\nbetween two runs does not pass for growth:\n",
+            interleaved[-1].read_text().split("\n", 2)[2],
+        ]
+    return section
 
 
 def update_readme(table):
@@ -587,7 +595,9 @@ def update_readme(table):
                 "`bench/profile_page.py <url>` shows where one page's time goes (SQL against "
                 "the rest, cProfile). The single scripts still run on their own with "
                 "`DATABASE_URL` set: `bench/seed.py`, `bench/dashboard.py`, "
-                "`bench/import_customers.py --rows 10000`, `bench/plan_reminders.py`."
+                "`bench/import_customers.py --rows 10000`, `bench/plan_reminders.py`. After a "
+                "SCALE=1 and a SCALE=3 run, `bench/scaling.py <one.json> <three.json>` compares "
+                "them and `bench/interleave.py <url of one> <url of three>` loads both in turn."
             ),
             "Latest run:\n",
             table,
