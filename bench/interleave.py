@@ -13,15 +13,13 @@ median p50 and p95 over the rounds at each scale and their growth.
 """
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 import time
 from contextlib import ExitStack
 
 import psycopg
-from run import MANAGER, PASSWORD, PYTHON, RESULTS, ROOT, gunicorn
+from run import RESULTS, ROOT, gunicorn, load
 
 
 def page_urls(database_url) -> dict[str, str]:
@@ -40,33 +38,6 @@ def page_urls(database_url) -> dict[str, str]:
         "complaints": "/complaints/",
         "dashboard": "/dashboard/",
     }
-
-
-def load(port, urls, requests) -> dict:
-    out = subprocess.run(
-        [
-            PYTHON,
-            str(ROOT / "bench" / "load.py"),
-            "--port",
-            str(port),
-            "--username",
-            MANAGER,
-            "--password",
-            PASSWORD,
-            "--urls",
-            json.dumps(urls),
-            "--requests",
-            str(requests),
-            "--seconds",
-            "0.5",
-            "--concurrency",
-            "1",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout)
 
 
 def markdown(names, first, second, rounds, requests) -> str:
@@ -105,7 +76,9 @@ def main():
         ports = [stack.enter_context(gunicorn(url)) for url in databases]
         for number in range(args.rounds):
             for which in (0, 1):
-                runs[which].append(load(ports[which], urls[which], args.requests))
+                runs[which].append(
+                    load(ports[which], urls[which], args.requests, seconds=0.5, concurrency=1)
+                )
             print(f"round {number + 1} of {args.rounds} done", file=sys.stderr, flush=True)
 
     def medians(results):

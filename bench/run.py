@@ -189,34 +189,39 @@ def gunicorn(database_url, **extra_env):
         server.wait(timeout=30)
 
 
+def load(port, urls, requests, seconds, concurrency) -> dict:
+    """bench/load.py against the gunicorn on ``port``: its figures for each of ``urls``."""
+    out = subprocess.run(
+        [
+            PYTHON,
+            str(ROOT / "bench" / "load.py"),
+            "--port",
+            str(port),
+            "--username",
+            MANAGER,
+            "--password",
+            PASSWORD,
+            "--urls",
+            json.dumps(urls),
+            "--requests",
+            str(requests),
+            "--seconds",
+            str(seconds),
+            "--concurrency",
+            str(concurrency),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout)
+
+
 def load_pages(urls, database_url, floor_file, args):
     with gunicorn(database_url, BENCH_FLOOR_SQL=str(floor_file)) as port:
         every = {**urls, **{f"floor_{name}": f"/__floor__/{name}/" for name in urls}}
-        out = subprocess.run(
-            [
-                PYTHON,
-                str(ROOT / "bench" / "load.py"),
-                "--port",
-                str(port),
-                "--username",
-                MANAGER,
-                "--password",
-                PASSWORD,
-                "--urls",
-                json.dumps(every),
-                "--requests",
-                str(args.requests),
-                "--seconds",
-                str(args.seconds),
-                "--concurrency",
-                "2",
-            ],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return json.loads(out.stdout)
+        return load(port, every, args.requests, args.seconds, concurrency=2)
 
 
 # Jobs ----------------------------------------------------------------------------------------
