@@ -171,11 +171,25 @@ GROUP BY 1, 2, 3
 """
 
 
-def complaint_figures(now: datetime.datetime, start: datetime.date) -> ComplaintFigures:
-    figures = ComplaintFigures()
-    statuses = [s.value for s in Complaint.TargetStatus if s != Complaint.TargetStatus.MET]
-    for severity in Complaint.Severity.values:
-        figures.by_severity[severity] = dict.fromkeys(statuses, 0)
+def open_targets(now: datetime.datetime) -> list[tuple[str, int | None, str, int]]:
+    """Open cases counted by severity, assignee and target status: (severity, assignee id,
+    status, count) rows."""
+    if connection.vendor != "postgresql":
+        # SQLite, the zero-setup default: its book is small, and its SQL has no ANY().
+        counted = Counter(
+            (case.severity, case.assignee_id, case.target_status(now))
+            for case in Complaint.objects.open().only(
+                "severity",
+                "assignee_id",
+                "status",
+                "opened_at",
+                "respond_by",
+                "resolve_by",
+                "first_response_at",
+                "resolved_at",
+            )
+        )
+        return [(*key, count) for key, count in counted.items()]
     status = Complaint.TargetStatus
     with connection.cursor() as cursor:
         cursor.execute(
@@ -188,9 +202,17 @@ def complaint_figures(now: datetime.datetime, start: datetime.date) -> Complaint
                 "on_track": status.ON_TRACK.value,
             },
         )
-        for severity, assignee_id, target, count in cursor.fetchall():
-            figures.by_severity[severity][target] += count
-            figures.open_by_assignee[assignee_id] += count
+        return cursor.fetchall()
+
+
+def complaint_figures(now: datetime.datetime, start: datetime.date) -> ComplaintFigures:
+    figures = ComplaintFigures()
+    statuses = [s.value for s in Complaint.TargetStatus if s != Complaint.TargetStatus.MET]
+    for severity in Complaint.Severity.values:
+        figures.by_severity[severity] = dict.fromkeys(statuses, 0)
+    for severity, assignee_id, target, count in open_targets(now):
+        figures.by_severity[severity][target] += count
+        figures.open_by_assignee[assignee_id] += count
     # Response and resolution times of the cases opened in the period, a week at a time.
     cases = Complaint.objects.filter(opened_at__gte=start_of_day(start)).values_list(
         "opened_at", "respond_by", "resolve_by", "first_response_at", "resolved_at"
@@ -338,23 +360,65 @@ LIMIT %(limit)s
 """
 
 
+def _at_risk_rows(today, now) -> list[tuple]:
+    """AT_RISK_SQL's rows: (customer id, overdue days, open complaints, fell short, loyalty,
+    score), worst first."""
+    since = now - datetime.timedelta(days=30)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                AT_RISK_SQL,
+                {
+                    "fell_short": Interaction.Outcome.FELL_SHORT.value,
+                    "since": since,
+                    "open": list(Complaint.OPEN_STATUSES),
+                    "today": today,
+                    "overdue_limit": AT_RISK_LIMIT * 3,
+                    "low_loyalty": LOW_LOYALTY,
+                    "limit": AT_RISK_LIMIT,
+                },
+            )
+            return cursor.fetchall()
+
+    # SQLite, the zero-setup default: the same candidates and score, worked out in Python.
+    def per_customer(queryset):
+        return Counter(
+            dict(
+                queryset.values("customer_id")
+                .annotate(n=Count("*"))
+                .values_list("customer_id", "n")
+            )
+        )
+
+    fell_short = per_customer(
+        Interaction.objects.filter(outcome=Interaction.Outcome.FELL_SHORT, occurred_at__gte=since)
+    )
+    open_cases = per_customer(Complaint.objects.open())
+    live = Customer.objects.live()
+    overdue = live.filter(next_checkin_due__lt=today).order_by("next_checkin_due", "id")
+    least_loyal = live.filter(loyalty_score__lt=LOW_LOYALTY).order_by("loyalty_score", "id")
+    candidates = {
+        *fell_short,
+        *open_cases,
+        *overdue.values_list("id", flat=True)[: AT_RISK_LIMIT * 3],
+        *least_loyal.values_list("id", flat=True)[:AT_RISK_LIMIT],
+    }
+    rows = []
+    for pk, due, loyalty in live.filter(pk__in=candidates).values_list(
+        "id", "next_checkin_due", "loyalty_score"
+    ):
+        overdue_days = max((today - due).days, 0) if due else 0
+        under = max(LOW_LOYALTY - loyalty, 0) if loyalty is not None else 0
+        score = open_cases[pk] * 30 + fell_short[pk] * 15 + min(overdue_days, 90) / 3 + under
+        rows.append((pk, overdue_days, open_cases[pk], fell_short[pk], loyalty, float(score)))
+    rows.sort(key=lambda row: (-row[5], row[0]))
+    return rows[:AT_RISK_LIMIT]
+
+
 def customers_at_risk(today, now) -> list[AtRisk]:
     """Overdue check-ins, unresolved complaints, recent "fell short" outcomes and low loyalty
     scores, worst first: the worst AT_RISK_LIMIT, in two queries."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            AT_RISK_SQL,
-            {
-                "fell_short": Interaction.Outcome.FELL_SHORT.value,
-                "since": now - datetime.timedelta(days=30),
-                "open": list(Complaint.OPEN_STATUSES),
-                "today": today,
-                "overdue_limit": AT_RISK_LIMIT * 3,
-                "low_loyalty": LOW_LOYALTY,
-                "limit": AT_RISK_LIMIT,
-            },
-        )
-        rows = cursor.fetchall()
+    rows = _at_risk_rows(today, now)
     customers = Customer.objects.select_related("owner").in_bulk([row[0] for row in rows])
     return [
         AtRisk(customers[pk], overdue, open_complaints, fell_short, loyalty, score)

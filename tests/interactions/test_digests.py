@@ -236,7 +236,9 @@ def test_customer_names_are_escaped_in_the_html(any_hour, sam):
 # Sent once ------------------------------------------------------------------------------------
 
 
-def test_after_sending_the_pending_reminders_are_sent_and_the_digest_is_recorded(any_hour, sam):
+def test_after_sending_the_pending_reminders_are_sent_and_the_digest_is_recorded(
+    any_hour, sam, either_sql
+):
     due = [_reminder(sam, "Ada Lovelace", due_in_days=-1), _reminder(sam, "Grace Hopper")]
     done = _reminder(sam, "Dan Done", due_in_days=-1, state=S.DONE)
 
