@@ -417,7 +417,7 @@ def _at_risk_rows(today, now) -> list[tuple]:
 
 def customers_at_risk(today, now) -> list[AtRisk]:
     """Overdue check-ins, unresolved complaints, recent "fell short" outcomes and low loyalty
-    scores, worst first: the worst AT_RISK_LIMIT, in two queries."""
+    scores, worst first: the worst AT_RISK_LIMIT, in two queries on PostgreSQL."""
     rows = _at_risk_rows(today, now)
     customers = Customer.objects.select_related("owner").in_bulk([row[0] for row in rows])
     return [
