@@ -19,25 +19,7 @@ import time
 from contextlib import ExitStack
 
 import psycopg
-from run import RESULTS, ROOT, gunicorn, load
-
-
-def page_urls(database_url) -> dict[str, str]:
-    """run.py's pages, with this database's busiest customer."""
-    with psycopg.connect(database_url) as conn:
-        busiest = conn.execute(
-            "SELECT customer_id FROM interactions_interaction GROUP BY customer_id "
-            "ORDER BY count(*) DESC LIMIT 1"
-        ).fetchone()[0]
-    return {
-        "list_first": "/customers/",
-        "list_page_400": "/customers/?page=400",
-        "search": "/customers/?q=customer4242",
-        "profile": f"/customers/{busiest}/",
-        "my_day": "/",
-        "complaints": "/complaints/",
-        "dashboard": "/dashboard/",
-    }
+from run import RESULTS, ROOT, gunicorn, load, page_urls
 
 
 def markdown(names, first, second, rounds, requests) -> str:
@@ -70,7 +52,10 @@ def main():
     args = parser.parse_args()
 
     databases = [args.first, args.second]
-    urls = [page_urls(url) for url in databases]
+    urls = []
+    for url in databases:
+        with psycopg.connect(url) as conn:
+            urls.append(page_urls(conn.cursor()))
     runs = [[], []]
     with ExitStack() as stack:
         ports = [stack.enter_context(gunicorn(url)) for url in databases]

@@ -95,15 +95,14 @@ def setup_django():
 
 
 # Pages ---------------------------------------------------------------------------------------
-def page_urls():
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT customer_id FROM interactions_interaction GROUP BY customer_id "
-            "ORDER BY count(*) DESC LIMIT 1"
-        )
-        busiest = cursor.fetchone()[0]
+def page_urls(cursor) -> dict[str, str]:
+    """The pages under test, with the busiest customer's profile; any DB-API ``cursor`` on the
+    bench database (Django's, or psycopg's from bench/interleave.py)."""
+    cursor.execute(
+        "SELECT customer_id FROM interactions_interaction GROUP BY customer_id "
+        "ORDER BY count(*) DESC LIMIT 1"
+    )
+    busiest = cursor.fetchone()[0]
     return {
         "list_first": "/customers/",
         "list_page_400": "/customers/?page=400",
@@ -646,8 +645,7 @@ def main():
         customers = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM interactions_interaction")
         interactions = cursor.fetchone()[0]
-
-    urls = page_urls()
+        urls = page_urls(cursor)
     with tempfile.TemporaryDirectory() as tmp:
         floor_file = Path(tmp) / "floor.json"
         log("capturing queries")

@@ -178,16 +178,7 @@ def open_targets(now: datetime.datetime) -> list[tuple[str, int | None, str, int
         # SQLite, the zero-setup default: its book is small, and its SQL has no ANY().
         counted = Counter(
             (case.severity, case.assignee_id, case.target_status(now))
-            for case in Complaint.objects.open().only(
-                "severity",
-                "assignee_id",
-                "status",
-                "opened_at",
-                "respond_by",
-                "resolve_by",
-                "first_response_at",
-                "resolved_at",
-            )
+            for case in Complaint.objects.open()
         )
         return [(*key, count) for key, count in counted.items()]
     status = Complaint.TargetStatus
