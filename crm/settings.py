@@ -112,9 +112,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
-    # SQLite is only the zero-setup default; a generous timeout keeps web, worker and beat from
-    # tripping over each other's write locks.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite is only the zero-setup default. Web, worker and beat write to one file: a generous
+    # timeout waits out another's write lock, and taking that lock when a transaction begins
+    # (IMMEDIATE) keeps a reader from failing at once when it later wants to write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
+    # Tests run a Celery worker in a thread beside them. Django's default in-memory test database
+    # shares one cache between threads, where a lock fails at once instead of waiting; a file
+    # waits like make run's database does.
+    _sqlite_file = Path(DATABASES["default"]["NAME"])
+    _sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(_sqlite_file.with_name(f"test_{_sqlite_file.name}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 

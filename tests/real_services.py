@@ -75,12 +75,15 @@ def smtp_server(settings, handler):
 def private_queue(monkeypatch, prefix="rapport-test"):
     """A Celery queue of the test's own, used by .delay() and by workers started with
     ``queues=[name]``, so another run sharing the Redis server cannot take its tasks."""
+    # The app builds its shared Queues object on first use, taking the default queue of that
+    # moment as the one workers consume: build it while that is still the real default.
+    queues = celery_app.amqp.queues
     name = f"{prefix}-{uuid.uuid4().hex[:12]}"
     monkeypatch.setattr(celery_app.conf, "task_default_queue", name)
-    # start_worker(queues=...) selects them on the app's shared Queues object: put the
-    # selection back afterwards so a later worker in this process consumes the default queue.
-    queues = celery_app.amqp.queues
+    # start_worker(queues=...) selects on that object, and a task sent to a new queue adds it:
+    # both change copies, so a later worker in this process consumes the default queue again.
     monkeypatch.setattr(queues, "_consume_from", queues._consume_from)
+    monkeypatch.setattr(queues, "_default_consume_from", dict(queues._default_consume_from))
     try:
         yield name
     finally:
