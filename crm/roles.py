@@ -9,6 +9,8 @@ from django.utils import timezone
 
 STAFF_GROUP = "Staff"
 MANAGER_GROUP = "Manager"
+# Where is_manager() keeps its answer on the user; crm.backends loads it with the user.
+MANAGER_FLAG = "_rapport_is_manager"
 
 
 def is_manager(user) -> bool:
@@ -17,9 +19,9 @@ def is_manager(user) -> bool:
     if user.is_superuser:
         return True
     # Cache on the user object: several checks run on one request.
-    if not hasattr(user, "_rapport_is_manager"):
-        user._rapport_is_manager = user.groups.filter(name=MANAGER_GROUP).exists()
-    return user._rapport_is_manager
+    if not hasattr(user, MANAGER_FLAG):
+        setattr(user, MANAGER_FLAG, user.groups.filter(name=MANAGER_GROUP).exists())
+    return getattr(user, MANAGER_FLAG)
 
 
 def can_edit_customer(user, customer) -> bool:

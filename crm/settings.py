@@ -121,7 +121,9 @@ else:
     # waits like make run's database does.
     _sqlite_file = Path(DATABASES["default"]["NAME"])
     _sqlite_file.parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["TEST"] = {"NAME": str(_sqlite_file.with_name(f"test_{_sqlite_file.name}"))}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(_sqlite_file.with_name(f"test_{_sqlite_file.name}"))
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
@@ -132,7 +134,7 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out user or address is refused before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "crm.backends.RoleAwareModelBackend",
 ]
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username, or
 # from one address, that username or address is refused until the cool-off passes.

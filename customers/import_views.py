@@ -100,7 +100,7 @@ def customer_import_preview(request, pk):
 def customer_export(request):
     """Every customer the list shows with the same filters, streamed as CSV."""
     queryset = CustomerFilter(
-        request.GET or None, queryset=Customer.objects.for_list(), user=request.user
+        request.GET or None, queryset=Customer.objects.for_export(), user=request.user
     ).qs
     response = StreamingHttpResponse(
         exports.export_csv(queryset), content_type="text/csv; charset=utf-8"

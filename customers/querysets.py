@@ -1,7 +1,23 @@
 import datetime
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import models
+
+# What a row of the customer list shows (jinja_templates/customers/customer_rows.html).
+LIST_FIELDS = (
+    "name",
+    "company",
+    "email",
+    "phone",
+    "status",
+    "archived_at",
+    "next_checkin_due",
+    "loyalty_score",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+)
 
 
 class CustomerQuerySet(models.QuerySet):
@@ -47,4 +63,28 @@ class CustomerQuerySet(models.QuerySet):
         )
 
     def for_list(self):
+        """The columns the customer list shows; with_tag_names() adds the tags."""
+        return self.select_related("owner").only(*LIST_FIELDS)
+
+    def for_export(self):
         return self.select_related("owner").prefetch_related("tags")
+
+    def with_tag_names(self) -> list:
+        """The customers, each with the sorted names of its tags as ``tag_names``.
+
+        One query for a page of rows: prefetch_related("tags") builds a related manager per
+        customer, which costs a page of 25 more than the query itself.
+        """
+        customers = list(self)
+        names = defaultdict(list)
+        if customers:
+            links = (
+                self.model.tags.through.objects.filter(customer__in=[c.pk for c in customers])
+                .order_by("tag__name")
+                .values_list("customer_id", "tag__name")
+            )
+            for customer_id, name in links:
+                names[customer_id].append(name)
+        for customer in customers:
+            customer.tag_names = names[customer.pk]
+        return customers

@@ -39,6 +39,7 @@ def customer_list(request):
         # Every live customer: the kept count spares counting them all on every visit.
         paginator.count = LiveCustomerCount.total()
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = page.object_list.with_tag_names()
     query = request.GET.copy()
     query.pop("page", None)
     manager = is_manager(request.user)

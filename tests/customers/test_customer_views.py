@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -149,11 +150,11 @@ def test_profile_query_count_is_constant(
         ComplaintEventFactory(complaint=complaint, actor=staff_user)
     FollowUpFactory.create_batch(count // 10 + 1, customer=customer, assignee=staff_user)
 
-    # session, user, customer + owner, its tags, the manager check, the people for the timeline
+    # session, user with the manager check, customer + owner, its tags, the people for the timeline
     # filter and the follow-up form; timeline: count, one page of (type, id, time), then its
     # interactions + authors, complaint events + actors + cases, follow-ups + assignees;
     # open follow-ups + assignees; complaints + assignees
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = staff_client.get(f"/customers/{customer.pk}/")
 
     types = {entry.type for entry in response.context["timeline"].object_list}
@@ -343,6 +344,30 @@ def test_list_filters(staff_client, staff_user, other_staff_user):
     assert _names(staff_client.get("/customers/?status=at_risk")) == ["Theirs New"]
 
 
+def test_list_rows_show_each_customers_tags_in_order(staff_client, staff_user):
+    weekly, vip = TagFactory(name="weekly"), TagFactory(name="vip")
+    CustomerFactory(name="Amy", tags=[weekly, vip])
+    CustomerFactory(name="Bea", tags=[weekly])
+    CustomerFactory(name="Cal")
+
+    content = staff_client.get("/customers/").content.decode()
+    rows = {row.split("</a>")[0].rsplit(">", 1)[1]: row for row in content.split("<tr>")[2:]}
+
+    assert re.findall(r"text-bg-info\">([^<]*)<", rows["Amy"]) == ["vip", "weekly"]
+    assert re.findall(r"text-bg-info\">([^<]*)<", rows["Bea"]) == ["weekly"]
+    assert "text-bg-info" not in rows["Cal"]
+
+
+@pytest.mark.parametrize("tag", ["abc", "999999"])
+def test_list_refuses_an_unknown_tag_with_a_message(staff_client, staff_user, tag):
+    TagFactory(name="vip")
+
+    response = staff_client.get(f"/customers/?tag={tag}")
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
 def test_list_sorts(staff_client, staff_user):
     CustomerFactory(name="Zed", next_checkin_due=datetime.date(2030, 1, 1))
     CustomerFactory(name="Amy", next_checkin_due=datetime.date(2031, 1, 1))
@@ -374,9 +399,9 @@ def test_list_paginates(staff_client, staff_user):
 def test_list_query_count_is_constant(manager_client, staff_user, django_assert_num_queries, count):
     tags = [TagFactory() for _ in range(3)]
     CustomerFactory.create_batch(count, owner=staff_user, tags=tags)
-    # session, user, manager check, people (for the owner filter and the reassign select),
-    # tag choices, count, page + owners, tags of the page
-    with django_assert_num_queries(8):
+    # session, user with the manager check, people (for the owner filter and the reassign
+    # select), tag choices, count, page + owners, tags of the page
+    with django_assert_num_queries(7):
         response = manager_client.get("/customers/?sort=name")
     assert response.status_code == 200
 

@@ -144,9 +144,9 @@ def test_queue_is_paginated_by_25(staff_client):
 def test_queue_query_count_is_constant(manager_client, django_assert_num_queries, count):
     for _ in range(count):
         ComplaintFactory(assignee=UserFactory())
-    # session, user, assignee choices of the filter, count, the page of complaints joined to
-    # their assignees, the page's customers, manager check (menu)
-    with django_assert_num_queries(7):
+    # session, user with the manager check, assignee choices of the filter, count, the page of
+    # complaints joined to their assignees, the page's customers
+    with django_assert_num_queries(6):
         response = manager_client.get("/complaints/?status=all")
     assert len(response.context["complaints"]) == min(count, 25)
 
@@ -237,9 +237,9 @@ def test_case_page_query_count_is_constant(
 ):
     for _ in range(count):
         ComplaintEvent.objects.create(complaint=complaint, kind="remedy", actor=UserFactory())
-    # session, user, the case joined to customer, owner, assignee, opener and interaction,
-    # manager check (can_work_complaint), events joined to actors, assignee choices of the form
-    with django_assert_num_queries(6):
+    # session, user with the manager check, the case joined to customer, owner, assignee,
+    # opener and interaction, events joined to actors, assignee choices of the form
+    with django_assert_num_queries(5):
         staff_client.get(f"/complaints/{complaint.pk}/")
 
 

@@ -247,10 +247,10 @@ def test_a_filtered_timeline_costs_the_same_queries(
     FollowUpFactory.create_batch(count // 10, customer=customer, created_by=staff_user)
     start = (timezone.localdate() - 30 * DAY).isoformat()
 
-    # session, user, customer + owner, its tags, the manager check, the people in the forms;
+    # session, user with the manager check, customer + owner, its tags, the people in the forms;
     # timeline: count, one page of (type, id, time), its interactions, complaint events and
     # follow-ups; the open follow-ups; the complaints
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = staff_client.get(
             f"/customers/{customer.pk}/?author={staff_user.pk}&start={start}&page=1"
         )
