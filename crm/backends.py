@@ -12,10 +12,9 @@ class RoleAwareModelBackend(ModelBackend):
 
     def get_user(self, user_id):
         manages = Group.objects.filter(user=OuterRef("pk"), name=MANAGER_GROUP)
-        user = (
-            get_user_model()
-            ._default_manager.annotate(**{MANAGER_FLAG: Exists(manages)})
-            .filter(pk=user_id)
-            .first()
-        )
-        return user if user is not None and self.user_can_authenticate(user) else None
+        users = get_user_model()._default_manager.annotate(**{MANAGER_FLAG: Exists(manages)})
+        try:
+            user = users.get(pk=user_id)
+        except users.model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
