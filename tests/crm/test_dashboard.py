@@ -1,8 +1,10 @@
 """Each dashboard figure against values worked out by hand on a small, fixed book."""
 
 import datetime
+import random
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from crm import dashboard
@@ -205,6 +207,49 @@ def test_at_risk_scores_add_up_as_documented(now, today, either_sql):
         (silent, 0, 0, 300, None, 30),
     ]
     assert risks[0].low_loyalty and not risks[1].low_loyalty
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "seed, loyalty_scores",
+    [
+        # Low loyalty adds little: silence decides who else makes the list.
+        (1, [None, None, 36, 39, 40, 80]),
+        # More low scores than are scored on sight: loyalty decides too.
+        (3, [0, 5, 10, 60, None]),
+    ],
+)
+def test_at_risk_in_sql_skips_no_one_who_belongs_on_the_list(
+    now, today, staff_user, monkeypatch, seed, loyalty_scores
+):
+    """PostgreSQL looks up only the candidates that could still make the list; on a book with
+    many more candidates than places, and more overdue customers than it scores on sight, it
+    must pick what scoring every candidate picks."""
+    rng = random.Random(seed)
+    for n in range(120):
+        customer = CustomerFactory(
+            owner=staff_user,
+            next_checkin_due=today - rng.randint(-10, 150) * D if n % 9 else None,
+            loyalty_score=rng.choice(loyalty_scores),
+            archived_at=now if n % 23 == 0 else None,
+        )
+        for _ in range(rng.choice([0, 0, 0, 1, 1, 2])):
+            ComplaintFactory(customer=customer, assignee=staff_user, opened_by=staff_user)
+        for _ in range(rng.choice([0, 1, 1, 1, 2])):
+            InteractionFactory(
+                customer=customer,
+                author=staff_user,
+                outcome="fell_short",
+                occurred_at=now - rng.choice([1, 10, 29, 45]) * D,
+            )
+
+    in_sql = dashboard._at_risk_rows(today, now)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    every_candidate_scored = dashboard._at_risk_rows(today, now)
+
+    assert len(in_sql) == dashboard.AT_RISK_LIMIT
+    assert [row[:5] for row in in_sql] == [row[:5] for row in every_candidate_scored]
+    assert [row[5] for row in in_sql] == pytest.approx([row[5] for row in every_candidate_scored])
 
 
 def test_dashboard_is_for_managers_only(client, staff_client, manager_client, book):
