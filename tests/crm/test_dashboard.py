@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from crm import dashboard
+from crm.dates import start_of_day
 from interactions.models import Complaint, FollowUp, Reminder
 from tests.factories import CustomerFactory
 from tests.interactions.factories import ComplaintFactory, InteractionFactory
@@ -158,12 +159,43 @@ def test_open_complaints_by_severity_and_target_status(book, now, today):
     assert _rows(today, today - 30 * D)["sam"].open_complaints == 2
 
 
-def test_median_response_and_resolution_times(book, now, today):
+def test_median_response_and_resolution_times(book, now, today, either_sql):
     figures = dashboard.complaint_figures(now, today - 30 * D)
 
     assert [h for h in figures.median_response_hours if h is not None] == [2.0]
     assert [h for h in figures.median_resolution_hours if h is not None] == [20.0]
     assert figures.response_within_target == 100.0
+    assert figures.resolution_within_target == 100.0
+
+
+def test_case_times_are_weekly_medians_of_the_cases_answered(now, today, either_sql):
+    this_monday = today - today.weekday() * D
+    two_weeks_ago, last_week = this_monday - 14 * D, this_monday - 7 * D
+
+    def case(monday, responded=None, resolved=None, respond=4, resolve=48):
+        opened_at = start_of_day(monday) + 9 * H
+        return ComplaintFactory(
+            opened_at=opened_at,
+            respond_by=opened_at + respond * H,
+            resolve_by=opened_at + resolve * H,
+            first_response_at=opened_at + responded * H if responded is not None else None,
+            resolved_at=opened_at + resolved * H if resolved is not None else None,
+        )
+
+    case(two_weeks_ago, responded=1, resolved=10)
+    case(two_weeks_ago, responded=3, resolved=20)
+    case(two_weeks_ago, responded=6)  # answered late
+    case(last_week, responded=0.5)
+    case(last_week)  # not answered yet
+    case(this_monday)  # a week with nothing answered is not charted
+    case(today - 40 * D, responded=100, resolved=200)  # before the period
+
+    figures = dashboard.complaint_figures(now, today - 30 * D)
+
+    assert figures.weeks == [two_weeks_ago, last_week]
+    assert figures.median_response_hours == [3.0, 0.5]
+    assert figures.median_resolution_hours == [15.0, None]
+    assert figures.response_within_target == 75.0
     assert figures.resolution_within_target == 100.0
 
 
