@@ -224,34 +224,31 @@ def weekly_case_times(since: datetime.datetime) -> list[tuple]:
             return cursor.fetchall()
 
     # SQLite, the zero-setup default: the same figures, worked out in Python.
-    weekly = defaultdict(lambda: ([], [], 0, 0))
+    weeks, response, resolution, in_time = set(), defaultdict(list), defaultdict(list), Counter()
     cases = Complaint.objects.filter(opened_at__gte=since).values_list(
         "opened_at", "respond_by", "resolve_by", "first_response_at", "resolved_at"
     )
     for opened_at, respond_by, resolve_by, first_response_at, resolved_at in cases:
         opened_on = timezone.localdate(opened_at)
         week = opened_on - datetime.timedelta(days=opened_on.weekday())
-        response, resolution, responded_in_time, resolved_in_time = weekly[week]
+        weeks.add(week)
         if first_response_at:
-            response.append((first_response_at - opened_at).total_seconds() / 3600)
-            responded_in_time += first_response_at <= respond_by
+            response[week].append((first_response_at - opened_at).total_seconds() / 3600)
+            in_time[week, "response"] += first_response_at <= respond_by
         if resolved_at:
-            resolution.append((resolved_at - opened_at).total_seconds() / 3600)
-            resolved_in_time += resolved_at <= resolve_by
-        weekly[week] = (response, resolution, responded_in_time, resolved_in_time)
+            resolution[week].append((resolved_at - opened_at).total_seconds() / 3600)
+            in_time[week, "resolution"] += resolved_at <= resolve_by
     return [
         (
             week,
-            statistics.median(response) if response else None,
-            statistics.median(resolution) if resolution else None,
-            len(response),
-            responded_in_time,
-            len(resolution),
-            resolved_in_time,
+            statistics.median(response[week]) if response[week] else None,
+            statistics.median(resolution[week]) if resolution[week] else None,
+            len(response[week]),
+            in_time[week, "response"],
+            len(resolution[week]),
+            in_time[week, "resolution"],
         )
-        for week, (response, resolution, responded_in_time, resolved_in_time) in sorted(
-            weekly.items()
-        )
+        for week in sorted(weeks)
     ]
 
 
