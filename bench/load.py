@@ -4,9 +4,11 @@
     python bench/load.py --port 8123 --username bench-staff-0 --password rapport-bench \\
         --urls '{"list": "/customers/"}' --requests 100 --seconds 5 --concurrency 2
 
-For each URL: a few warm-up requests, then --requests sequential requests (one at a time, so
-the latencies are the server's, not a queue's) for p50 / p95, then --concurrency connections
-as fast as they go for --seconds for requests per second. Prints one JSON object.
+For each URL: a few warm-up requests; then --requests sequential requests (one at a time, so
+the latencies are the server's, not a queue's) for p50 / p95, taken in --rounds passes over all
+the URLs, so that a host whose speed drifts slows each of them alike and a page compares with
+its floor; then --concurrency connections as fast as they go for --seconds for requests per
+second. Prints one JSON object.
 """
 
 import argparse
@@ -81,19 +83,28 @@ class Session:
             raise LoginFailed(status)
 
 
-def measure(port, cookies, url, requests, seconds, concurrency):
-    session = Session(port)
-    session.cookies = dict(cookies)
+def warm_up(session, url):
     for _ in range(3):
         status, _, _ = session.request("GET", url)
         if status != 200:
             raise SystemExit(f"{url}: HTTP {status}")
-    timings = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        session.request("GET", url)
-        timings.append((time.perf_counter() - started) * 1000)
 
+
+def latencies(session, urls, requests, rounds) -> dict[str, list[float]]:
+    """Milliseconds of ``requests`` sequential requests to each URL, in ``rounds`` passes."""
+    timings = {name: [] for name in urls}
+    per_round = -(-requests // rounds)
+    for _ in range(rounds):
+        for name, url in urls.items():
+            for _ in range(min(per_round, requests - len(timings[name]))):
+                started = time.perf_counter()
+                session.request("GET", url)
+                timings[name].append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def throughput(port, cookies, url, seconds, concurrency) -> tuple[int, float]:
+    """Requests done by ``concurrency`` connections in ``seconds``, and the time taken."""
     done = [0] * concurrency
     stop = time.perf_counter() + seconds
 
@@ -110,13 +121,7 @@ def measure(port, cookies, url, requests, seconds, concurrency):
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
-    return {
-        "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(percentile(timings, 0.95), 1),
-        "rps": round(sum(done) / elapsed, 1),
-        "requests": requests + sum(done),
-    }
+    return sum(done), time.perf_counter() - started
 
 
 def main():
@@ -126,17 +131,25 @@ def main():
     parser.add_argument("--password", required=True)
     parser.add_argument("--urls", required=True, help="JSON object: name -> path")
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
+    urls = json.loads(args.urls)
     session = Session(args.port)
     session.login(args.username, args.password)
-    results = {
-        name: measure(
-            args.port, session.cookies, url, args.requests, args.seconds, args.concurrency
-        )
-        for name, url in json.loads(args.urls).items()
-    }
+    for url in urls.values():
+        warm_up(session, url)
+    timings = latencies(session, urls, args.requests, args.rounds)
+    results = {}
+    for name, url in urls.items():
+        done, elapsed = throughput(args.port, session.cookies, url, args.seconds, args.concurrency)
+        results[name] = {
+            "p50_ms": round(statistics.median(timings[name]), 1),
+            "p95_ms": round(percentile(timings[name], 0.95), 1),
+            "rps": round(done / elapsed, 1),
+            "requests": args.requests + done,
+        }
     print(json.dumps(results))
 
 

@@ -573,7 +573,9 @@ def update_readme(table):
                 "workers, DEBUG off, `bench/settings.py`), loads each from a separate process "
                 "(`bench/load.py`) as the manager `bench-staff-0`, compares it with its floor (a "
                 "bare view replaying the page's own SQL without ORM, forms or templates: "
-                "`/__floor__/<page>/` in `bench/urls.py`), times the jobs, and writes "
+                "`/__floor__/<page>/` in `bench/urls.py`; pages and floors are timed in ten "
+                "rounds over them all, so a host's drift slows each alike), times the jobs, "
+                "and writes "
                 "`bench/results/<date>.json` and `.md` and the table below. Everything in that "
                 "database is replaced."
             ),
