@@ -5,7 +5,9 @@
         postgres://postgres@127.0.0.1:5432/rapport_bench3 --rounds 3
 
 Both databases as `make bench` left them (SCALE=1, then SCALE=3 with its own
-BENCH_DATABASE_URL). Each gets a gunicorn of its own, as in run.py; every round loads the
+BENCH_DATABASE_URL), vacuumed and analysed first: the bench's import job leaves the customers
+table bloated, which slows search and the dashboard many times over. Each gets a gunicorn of
+its own, as in run.py; every round loads the
 pages of the first, then of the second (bench/load.py, sequential requests). A host whose
 speed drifts within the hour moves both scales alike, where two runs minutes apart can differ
 by more than the data does. Prints, and writes to results/interleaved-<date>.md, each page's
@@ -54,7 +56,8 @@ def main():
     databases = [args.first, args.second]
     urls = []
     for url in databases:
-        with psycopg.connect(url) as conn:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
             urls.append(page_urls(conn.cursor()))
     runs = [[], []]
     with ExitStack() as stack:

@@ -356,16 +356,7 @@ class AtRisk:
 # them to score in Python took longer than the rest of the dashboard.
 # The score: an open complaint weighs most, a recent disappointment next, then silence; a
 # loyalty score under LOW_LOYALTY adds how far under it is (10 counts like an open complaint).
-_OVERDUE_DAYS = "COALESCE(GREATEST(%(today)s - c.next_checkin_due, 0), 0)"
-_SCORE = (
-    f"(COALESCE(o.n, 0) * 30 + COALESCE(f.n, 0) * 15 + LEAST({_OVERDUE_DAYS}, 90) / 3.0"
-    " + GREATEST(%(low_loyalty)s - COALESCE(c.loyalty_score, %(low_loyalty)s), 0))::float"
-)
-# Looking each candidate up costs most, and their number grows with the book. So the counts
-# alone (the base) come first, a few likely candidates are scored in full, and the worst
-# AT_RISK_LIMIT of those set a bar: a candidate whose base, plus the most that silence and low
-# loyalty add for anyone, stays under that bar cannot make the list, and is never looked up.
-AT_RISK_SQL = f"""
+AT_RISK_SQL = """
 WITH fell_short AS (
     SELECT customer_id, count(*) AS n FROM interactions_interaction
     WHERE outcome = %(fell_short)s AND occurred_at >= %(since)s
@@ -374,12 +365,10 @@ WITH fell_short AS (
     SELECT customer_id, count(*) AS n FROM interactions_complaint
     WHERE status = ANY(%(open)s)
     GROUP BY customer_id
-), counted AS (
-    SELECT COALESCE(f.customer_id, o.customer_id) AS id,
-        COALESCE(o.n, 0) * 30 + COALESCE(f.n, 0) * 15 AS base
-    FROM fell_short f FULL JOIN open_cases o ON o.customer_id = f.customer_id
-), silent_or_unloyal AS (
-    (
+), candidates AS (
+    SELECT customer_id AS id FROM fell_short
+    UNION ALL SELECT customer_id FROM open_cases
+    UNION ALL (
         SELECT id FROM customers_customer
         WHERE archived_at IS NULL AND next_checkin_due < %(today)s
         ORDER BY next_checkin_due, id LIMIT %(overdue_limit)s
@@ -389,43 +378,22 @@ WITH fell_short AS (
         WHERE archived_at IS NULL AND loyalty_score < %(low_loyalty)s
         ORDER BY loyalty_score, id LIMIT %(limit)s
     )
-), likely AS (
-    SELECT id FROM silent_or_unloyal
-    UNION ALL (SELECT id FROM counted ORDER BY base DESC, id LIMIT %(limit)s)
-), likely_scores AS (
-    SELECT {_SCORE} AS score
+), scored AS (
+    SELECT c.id, c.loyalty_score,
+        COALESCE(GREATEST(%(today)s - c.next_checkin_due, 0), 0) AS overdue_days,
+        COALESCE(o.n, 0) AS open_complaints,
+        COALESCE(f.n, 0) AS fell_short
     FROM customers_customer c
     LEFT JOIN fell_short f ON f.customer_id = c.id
     LEFT JOIN open_cases o ON o.customer_id = c.id
     -- An array, not a join: joined, the candidates made PostgreSQL read every customer.
-    WHERE c.id = ANY(ARRAY(SELECT id FROM likely)) AND c.archived_at IS NULL
-), bar AS (
-    SELECT
-        COALESCE((
-            SELECT score FROM likely_scores ORDER BY score DESC OFFSET %(limit)s - 1 LIMIT 1
-        ), 0)
-        - COALESCE((
-            SELECT LEAST(GREATEST(%(today)s - next_checkin_due, 0), 90) / 3.0
-            FROM customers_customer WHERE archived_at IS NULL AND next_checkin_due IS NOT NULL
-            ORDER BY next_checkin_due LIMIT 1
-        ), 0)
-        - COALESCE((
-            SELECT GREATEST(%(low_loyalty)s - loyalty_score, 0)
-            FROM customers_customer WHERE archived_at IS NULL AND loyalty_score IS NOT NULL
-            ORDER BY loyalty_score LIMIT 1
-        ), 0) AS least_base
-), candidates AS (
-    SELECT id FROM silent_or_unloyal
-    -- The margin keeps a tie with the bar from being lost to rounding.
-    UNION ALL SELECT id FROM counted WHERE base >= (SELECT least_base FROM bar) - 0.001
+    WHERE c.id = ANY(ARRAY(SELECT id FROM candidates)) AND c.archived_at IS NULL
 )
-SELECT c.id, {_OVERDUE_DAYS} AS overdue_days, COALESCE(o.n, 0) AS open_complaints,
-    COALESCE(f.n, 0) AS fell_short, c.loyalty_score, {_SCORE} AS score
-FROM customers_customer c
-LEFT JOIN fell_short f ON f.customer_id = c.id
-LEFT JOIN open_cases o ON o.customer_id = c.id
-WHERE c.id = ANY(ARRAY(SELECT id FROM candidates)) AND c.archived_at IS NULL
-ORDER BY score DESC, c.id
+SELECT id, overdue_days, open_complaints, fell_short, loyalty_score,
+    (open_complaints * 30 + fell_short * 15 + LEAST(overdue_days, 90) / 3.0
+        + GREATEST(%(low_loyalty)s - COALESCE(loyalty_score, %(low_loyalty)s), 0))::float AS score
+FROM scored
+ORDER BY score DESC, id
 LIMIT %(limit)s
 """
 

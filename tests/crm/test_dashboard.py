@@ -245,18 +245,17 @@ def test_at_risk_scores_add_up_as_documented(now, today, either_sql):
 @pytest.mark.parametrize(
     "seed, loyalty_scores",
     [
-        # Low loyalty adds little: silence decides who else makes the list.
+        # Loyalty adds little: overdue check-ins decide the order among the rest.
         (1, [None, None, 36, 39, 40, 80]),
-        # More low scores than are scored on sight: loyalty decides too.
+        # More low scores than the twenty least loyal taken on sight: loyalty decides too.
         (3, [0, 5, 10, 60, None]),
     ],
 )
-def test_at_risk_in_sql_skips_no_one_who_belongs_on_the_list(
+def test_at_risk_in_sql_picks_what_the_portable_scoring_picks(
     now, today, staff_user, monkeypatch, seed, loyalty_scores
 ):
-    """PostgreSQL looks up only the candidates that could still make the list; on a book with
-    many more candidates than places, and more overdue customers than it scores on sight, it
-    must pick what scoring every candidate picks."""
+    """On a book with many more candidates than places, and more overdue customers than are
+    taken on sight, PostgreSQL's statement picks what scoring every candidate in Python picks."""
     rng = random.Random(seed)
     for n in range(120):
         customer = CustomerFactory(
