@@ -7,11 +7,11 @@
 Both databases as `make bench` left them (SCALE=1, then SCALE=3 with its own
 BENCH_DATABASE_URL), vacuumed and analysed first: the bench's import job leaves the customers
 table bloated, which slows search and the dashboard many times over. Each gets a gunicorn of
-its own, as in run.py; every round loads the
-pages of the first, then of the second (bench/load.py, sequential requests). A host whose
-speed drifts within the hour moves both scales alike, where two runs minutes apart can differ
-by more than the data does. Prints, and writes to results/interleaved-<date>.md, each page's
-median p50 and p95 over the rounds at each scale and their growth.
+its own, as in run.py; every round loads the pages of the first, then of the second
+(bench/load.py, sequential requests). A host whose speed drifts within the hour moves both
+scales alike, where two runs minutes apart can differ by more than the data does. Prints, and
+writes to results/interleaved-<date>.md, each page's median p50 and p95 over the rounds at
+each scale and their growth.
 """
 
 import argparse
