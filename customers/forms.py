@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import QueriedChoiceIterator
 from crm.people import person_name
 
 from .models import Customer, Tag
@@ -26,6 +27,8 @@ def person_choices(people) -> list[tuple[str, str]]:
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
+    iterator = QueriedChoiceIterator
+
     def label_from_instance(self, user):
         return person_name(user)
 

@@ -430,3 +430,15 @@ def test_everyone_sees_every_customer(other_staff_client, owned):
 
 def test_user_factory_roles(db):
     assert UserFactory(role="Manager").groups.get().name == "Manager"
+
+
+@pytest.mark.postgres
+def test_the_owner_select_is_read_without_a_server_side_cursor(manager_client, staff_user):
+    customer = CustomerFactory(owner=staff_user)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = manager_client.get(f"/customers/{customer.pk}/edit/")
+
+    owner_select = response.content.decode().split('name="owner"', 1)[1].split("</select>")[0]
+    assert f'value="{staff_user.pk}" selected>Sam Staff</option>' in owner_select
+    assert not [q["sql"] for q in queries.captured_queries if "DECLARE" in q["sql"]]
