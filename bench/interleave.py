@@ -6,7 +6,8 @@
 
 Both databases as `make bench` left them (SCALE=1, then SCALE=3 with its own
 BENCH_DATABASE_URL), vacuumed and analysed first: the bench's import job leaves the customers
-table bloated, which slows search and the dashboard many times over. Each gets a gunicorn of
+table bloated, which slows search and the dashboard many times over; and with the dashboard's
+at-risk candidates chosen afresh, as beat keeps them on a running Rapport. Each gets a gunicorn of
 its own, as in run.py; every round loads the pages of the first, then of the second
 (bench/load.py, sequential requests). A host whose speed drifts within the hour moves both
 scales alike, where two runs minutes apart can differ by more than the data does. Prints, and
@@ -15,13 +16,15 @@ each scale and their growth.
 """
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import time
 from contextlib import ExitStack
 
 import psycopg
-from run import RESULTS, ROOT, gunicorn, load, page_urls
+from run import PYTHON, RESULTS, ROOT, gunicorn, load, page_urls
 
 
 def markdown(names, first, second, rounds, requests) -> str:
@@ -59,6 +62,12 @@ def main():
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
             urls.append(page_urls(conn.cursor()))
+        subprocess.run(
+            [PYTHON, "manage.py", "choose_at_risk"],
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, "DATABASE_URL": url},
+        )
     runs = [[], []]
     with ExitStack() as stack:
         ports = [stack.enter_context(gunicorn(url)) for url in databases]

@@ -4,12 +4,13 @@ background jobs, and write bench/results/<date>.json and .md plus the README's t
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/rapport_bench SCALE=1 \\
         .venv/bin/python bench/run.py
 
-Steps: create the database if missing; bench/seed.py (migrates, then COPY); capture each page's
-queries in-process with the test client (the query count, and the SQL the floor views replay);
-start gunicorn (2 workers, DEBUG off, bench/settings.py) and load every page and its floor from
-a separate process (bench/load.py); then the jobs in-process: planning reminders, 5,000
-digests to a local aiosmtpd server, a 100,000-row CSV import in a child process (time and
-peak RSS), and loyalty recomputation over a sample, extrapolated to every customer.
+Steps: create the database if missing; bench/seed.py (migrates, then COPY); choose the
+dashboard's at-risk candidates, as beat does on a running Rapport; capture each page's queries
+in-process with the test client (the query count, and the SQL the floor views replay); start
+gunicorn (2 workers, DEBUG off, bench/settings.py) and load every page and its floor from a
+separate process (bench/load.py); then the jobs in-process: planning reminders, 5,000 digests
+to a local aiosmtpd server, a 100,000-row CSV import in a child process (time and peak RSS),
+and loyalty recomputation over a sample, extrapolated to every customer.
 The database is the bench's own: everything in it is replaced.
 """
 
@@ -230,6 +231,19 @@ def load_pages(urls, database_url, floor_file, args):
 
 
 # Jobs ----------------------------------------------------------------------------------------
+def job_at_risk():
+    """Choosing the dashboard's at-risk candidates, as beat does every few minutes: run before
+    the pages, which then meet them chosen, as on a running Rapport."""
+    from crm.at_risk import shortlist_choose
+
+    started = time.perf_counter()
+    chosen = shortlist_choose()
+    return {
+        "at_risk_choose_seconds": round(time.perf_counter() - started, 3),
+        "at_risk_candidates": chosen,
+    }
+
+
 def job_plan():
     from django.db import connection
 
@@ -657,6 +671,9 @@ def main():
         cursor.execute("SELECT count(*) FROM interactions_interaction")
         interactions = cursor.fetchone()[0]
         urls = page_urls(cursor)
+    jobs = {}
+    log("choosing the at-risk candidates")
+    jobs.update(job_at_risk())
     with tempfile.TemporaryDirectory() as tmp:
         floor_file = Path(tmp) / "floor.json"
         log("capturing queries")
@@ -681,7 +698,6 @@ def main():
         }
         log(f"{name}: {pages[name]}")
 
-    jobs = {}
     log("planning reminders")
     jobs.update(job_plan())
     log(f"sending {args.digests} digests")

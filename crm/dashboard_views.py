@@ -9,7 +9,7 @@ from customers.models import Customer
 from interactions.models import Complaint, FollowUp, Interaction, Reminder
 from voice import selectors as voice_selectors
 
-from . import dashboard
+from . import at_risk, dashboard
 from .roles import manager_required
 
 FAILED_REMINDERS_SHOWN = 20
@@ -85,7 +85,7 @@ def dashboard_view(request):
             "failed_reminders": Reminder.objects.filter(state=Reminder.State.FAILED)
             .select_related("customer", "recipient")
             .order_by("-due_on", "-id")[:FAILED_REMINDERS_SHOWN],
-            "at_risk": dashboard.customers_at_risk(today, now),
+            "at_risk": at_risk.customers_at_risk(today, now),
             "recovery": {
                 "recovered": recovered,
                 "resolved": resolved,

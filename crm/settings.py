@@ -321,6 +321,11 @@ EMAIL_ABANDONED_AFTER_SECONDS = env.int("EMAIL_ABANDONED_AFTER_SECONDS", default
 _planning_seconds = env.int("PLAN_REMINDERS_EVERY_SECONDS", default=30 if DEBUG else 15 * 60)
 _digest_seconds = env.int("SEND_DIGESTS_EVERY_SECONDS", default=30 if DEBUG else 5 * 60)
 _plan_surveys_seconds = env.int("PLAN_SURVEYS_EVERY_SECONDS", default=60 if DEBUG else 60 * 60)
+# How often beat chooses the dashboard's at-risk candidates (crm.at_risk); a customer whose risk
+# jumps is added at once, so this only paces the slow changes: days overdue, complaints closed.
+CHOOSE_AT_RISK_EVERY_SECONDS = env.int(
+    "CHOOSE_AT_RISK_EVERY_SECONDS", default=60 if DEBUG else 5 * 60
+)
 CELERY_BEAT_SCHEDULE = {
     "plan-reminders": {
         "task": "interactions.tasks.plan_reminders",
@@ -337,6 +342,10 @@ CELERY_BEAT_SCHEDULE = {
     "plan-surveys": {
         "task": "voice.tasks.plan_surveys",
         "schedule": _plan_surveys_seconds,
+    },
+    "choose-at-risk-candidates": {
+        "task": "crm.tasks.choose_at_risk_candidates",
+        "schedule": CHOOSE_AT_RISK_EVERY_SECONDS,
     },
     "compact-customer-count": {
         "task": "customers.tasks.compact_live_customer_count",

@@ -1,13 +1,11 @@
 """Each dashboard figure against values worked out by hand on a small, fixed book."""
 
 import datetime
-import random
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-from crm import dashboard
+from crm import at_risk, dashboard
 from crm.dates import start_of_day
 from interactions.models import Complaint, FollowUp, Reminder
 from tests.factories import CustomerFactory
@@ -17,16 +15,6 @@ pytestmark = pytest.mark.django_db
 
 H = datetime.timedelta(hours=1)
 D = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def now():
-    return timezone.now()
-
-
-@pytest.fixture
-def today(now):
-    return timezone.localdate(now)
 
 
 @pytest.fixture
@@ -209,7 +197,7 @@ def test_perceived_quality_and_interactions_by_kind(book, today):
 
 
 def test_customers_at_risk_worst_first(book, now, today, either_sql):
-    risks = dashboard.customers_at_risk(today, now)
+    risks = at_risk.customers_at_risk(today, now)
 
     names = [risk.customer.name for risk in risks]
     assert names[:2] == ["Calm", "Angry"]  # Calm has two open complaints, Angry one
@@ -229,7 +217,7 @@ def test_at_risk_scores_add_up_as_documented(now, today, either_sql):
     silent = CustomerFactory(name="Silent", next_checkin_due=today - 300 * D, loyalty_score=None)
     CustomerFactory(name="Loyal", next_checkin_due=today + D, loyalty_score=90)
 
-    risks = dashboard.customers_at_risk(today, now)
+    risks = at_risk.customers_at_risk(today, now)
 
     assert [
         (r.customer, r.open_complaints, r.fell_short, r.overdue_days, r.loyalty, r.score)
@@ -239,48 +227,6 @@ def test_at_risk_scores_add_up_as_documented(now, today, either_sql):
         (silent, 0, 0, 300, None, 30),
     ]
     assert risks[0].low_loyalty and not risks[1].low_loyalty
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize(
-    "seed, loyalty_scores",
-    [
-        # Loyalty adds little: overdue check-ins decide the order among the rest.
-        (1, [None, None, 36, 39, 40, 80]),
-        # More low scores than the twenty least loyal taken on sight: loyalty decides too.
-        (3, [0, 5, 10, 60, None]),
-    ],
-)
-def test_at_risk_in_sql_picks_what_the_portable_scoring_picks(
-    now, today, staff_user, monkeypatch, seed, loyalty_scores
-):
-    """On a book with many more candidates than places, and more overdue customers than are
-    taken on sight, PostgreSQL's statement picks what scoring every candidate in Python picks."""
-    rng = random.Random(seed)
-    for n in range(120):
-        customer = CustomerFactory(
-            owner=staff_user,
-            next_checkin_due=today - rng.randint(-10, 150) * D if n % 9 else None,
-            loyalty_score=rng.choice(loyalty_scores),
-            archived_at=now if n % 23 == 0 else None,
-        )
-        for _ in range(rng.choice([0, 0, 0, 1, 1, 2])):
-            ComplaintFactory(customer=customer, assignee=staff_user, opened_by=staff_user)
-        for _ in range(rng.choice([0, 1, 1, 1, 2])):
-            InteractionFactory(
-                customer=customer,
-                author=staff_user,
-                outcome="fell_short",
-                occurred_at=now - rng.choice([1, 10, 29, 45]) * D,
-            )
-
-    in_sql = dashboard._at_risk_rows(today, now)
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    every_candidate_scored = dashboard._at_risk_rows(today, now)
-
-    assert len(in_sql) == dashboard.AT_RISK_LIMIT
-    assert [row[:5] for row in in_sql] == [row[:5] for row in every_candidate_scored]
-    assert [row[5] for row in in_sql] == pytest.approx([row[5] for row in every_candidate_scored])
 
 
 def test_dashboard_is_for_managers_only(client, staff_client, manager_client, book):
@@ -302,17 +248,23 @@ def test_a_nonsense_period_falls_back_to_thirty_days(manager_client, book):
 # Pinned for PostgreSQL; SQLite scores the at-risk candidates in Python, in more queries.
 @pytest.mark.postgres
 @pytest.mark.parametrize("extra", [0, 40])
-def test_dashboard_query_count_is_pinned(manager_client, book, django_assert_num_queries, extra):
+@pytest.mark.parametrize("chosen", [False, True])
+def test_dashboard_query_count_is_pinned(
+    manager_client, book, django_assert_num_queries, extra, chosen
+):
     for _ in range(extra):
         customer = CustomerFactory(owner=book["sam"])
         InteractionFactory(customer=customer, outcome="fell_short")
         ComplaintFactory(customer=customer, assignee=book["olive"])
+    if chosen:
+        at_risk.shortlist_choose()
     # session, user with the manager check, open complaints counted, complaints opened in the
     # period, days counted through, summarised days, live days, staff with their counts, net
-    # promoter score, recovery rate, the at-risk candidates scored, the worst of them loaded,
-    # failed reminders, unmet wants
-    with django_assert_num_queries(14):
-        manager_client.get("/dashboard/")
+    # promoter score, recovery rate, whether the at-risk shortlist is fresh, the candidates
+    # scored, the worst of them loaded, failed reminders, unmet wants
+    with django_assert_num_queries(15):
+        response = manager_client.get("/dashboard/")
+    assert len(response.context["at_risk"]) == min(5 + extra, at_risk.AT_RISK_LIMIT)
 
 
 def test_staff_member_page(manager_client, staff_client, book, today):

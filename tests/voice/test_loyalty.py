@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from crm import dashboard
+from crm import at_risk
 from crm.celery import app as celery_app
 from customers.models import Customer
 from interactions.complaints import complaint_transition, complaint_update
@@ -547,7 +547,7 @@ def test_a_low_loyalty_score_puts_a_customer_on_the_at_risk_list():
     _scored(CustomerFactory(name="Content", **in_touch), 85)
     _scored(CustomerFactory(name="Lukewarm", **in_touch), 45)
 
-    risks = dashboard.customers_at_risk(today, now)
+    risks = at_risk.customers_at_risk(today, now)
 
     assert [(r.customer.name, r.loyalty, r.low_loyalty) for r in risks] == [("Wavering", 15, True)]
     assert risks[0].score == 40 - 15
