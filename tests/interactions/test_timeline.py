@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from crm.dates import start_of_day
 from interactions.models import ComplaintEvent, FollowUp, Interaction
 from tests.factories import CustomerFactory, UserFactory
 
@@ -144,6 +145,25 @@ def test_filter_by_date_range_includes_both_ends(staff_client, customer):
     response = _timeline(staff_client, customer, f"?start={start}&end={end}&kind=call")
 
     assert _entries(response) == [("interaction", days[n].pk) for n in (2, 3, 4)]
+
+
+def test_a_date_range_is_of_local_days_for_every_source(staff_client, customer, settings):
+    # Twelve or thirteen hours ahead of UTC: a local day begins on the previous UTC date.
+    settings.TIME_ZONE = "Pacific/Auckland"
+    start, end = datetime.date(2026, 3, 10), datetime.date(2026, 3, 12)
+    first = start_of_day(start)
+    after = start_of_day(end + DAY)
+    second = datetime.timedelta(seconds=1)
+    InteractionFactory(customer=customer, occurred_at=first - second)
+    opening = InteractionFactory(customer=customer, occurred_at=first)
+    closing = FollowUpFactory(customer=customer)
+    FollowUp.objects.filter(pk=closing.pk).update(created_at=after - second)
+    ComplaintEventFactory(complaint=ComplaintFactory(customer=customer))
+    ComplaintEvent.objects.filter(complaint__customer=customer).update(at=after)
+
+    response = _timeline(staff_client, customer, f"?start={start}&end={end}")
+
+    assert _entries(response) == [("follow_up", closing.pk), ("interaction", opening.pk)]
 
 
 def test_bad_filters_are_named_beside_the_field_and_ignored(staff_client, customer):
