@@ -72,9 +72,8 @@ def customer_create(request):
 
 
 def customer_detail(request, pk):
-    customer = get_object_or_404(
-        Customer.objects.select_related("owner").prefetch_related("tags"), pk=pk
-    )
+    # The tags are read where the page shows them: prefetched, they took longer to load.
+    customer = get_object_or_404(Customer.objects.select_related("owner"), pk=pk)
     people = list(assignable_users())
     return render(
         request,

@@ -59,6 +59,24 @@ def test_anonymous_is_sent_to_login_and_nothing_changes(client, complaint, metho
     assert Complaint.objects.count() == 1
 
 
+def test_most_urgent_first_puts_live_cases_first_then_severity_then_the_nearest_target(customer):
+    now = timezone.now()
+    closed_urgent = ComplaintFactory(
+        customer=customer, severity="urgent", status="closed", resolved_at=now, closed_at=now
+    )
+    low = ComplaintFactory(customer=customer, severity="low", status="in_progress")
+    normal = ComplaintFactory(customer=customer, severity="normal", status="acknowledged")
+    later_high = ComplaintFactory(customer=customer, severity="high")
+    sooner_high = ComplaintFactory(
+        customer=customer, severity="high", opened_at=now - datetime.timedelta(hours=1)
+    )
+    resolved_low = ComplaintFactory(customer=customer, severity="low", status="resolved")
+
+    ordered = Complaint.objects.filter(customer=customer).most_urgent_first()
+
+    assert list(ordered) == [sooner_high, later_high, normal, low, closed_urgent, resolved_low]
+
+
 # Queue ----------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from interactions import views as interaction_views
 from interactions.models import FollowUp, Interaction
 from tests.factories import CustomerFactory
 
@@ -61,6 +62,26 @@ def test_the_log_page_defaults_to_now_in_local_time(staff_client, customer):
     assert response.status_code == 200
     assert 'type="datetime-local"' in content
     assert f'value="{before}"' in content or f'value="{after}"' in content
+
+
+def test_the_profile_logging_form_is_drawn_once_a_minute_and_posts_to_its_customer(
+    staff_client, staff_user, customer, monkeypatch
+):
+    other = CustomerFactory(owner=staff_user)
+    quarter_past = timezone.make_aware(datetime.datetime(2026, 3, 1, 9, 15))
+    minutes = iter([quarter_past, quarter_past, quarter_past + datetime.timedelta(minutes=1)])
+    monkeypatch.setattr(interaction_views, "local_now_to_the_minute", lambda: next(minutes))
+    interaction_views._blank_log_fields.cache_clear()
+
+    pages = [
+        staff_client.get(f"/customers/{pk}/").content.decode()
+        for pk in (customer.pk, other.pk, customer.pk)
+    ]
+
+    assert 'value="2026-03-01T09:15"' in pages[0] and 'value="2026-03-01T09:15"' in pages[1]
+    assert 'value="2026-03-01T09:16"' in pages[2]
+    assert f'action="/customers/{other.pk}/log/"' in pages[1]
+    assert interaction_views._blank_log_fields.cache_info().hits == 1
 
 
 def test_staff_logs_a_check_in_and_the_clock_restarts(staff_client, staff_user, customer):
