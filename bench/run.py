@@ -8,9 +8,10 @@ Steps: create the database if missing; bench/seed.py (migrates, then COPY); choo
 dashboard's at-risk candidates, as beat does on a running Rapport; capture each page's queries
 in-process with the test client (the query count, and the SQL the floor views replay); start
 gunicorn (2 workers, DEBUG off, bench/settings.py) and load every page and its floor from a
-separate process (bench/load.py); then the jobs in-process: planning reminders, 5,000 digests
-to a local aiosmtpd server, a 100,000-row CSV import in a child process (time and peak RSS),
-and loyalty recomputation over a sample, extrapolated to every customer.
+separate process (bench/load.py), choosing the candidates again every few minutes meanwhile;
+then the jobs in-process: planning reminders, 5,000 digests to a local aiosmtpd server, a
+100,000-row CSV import in a child process (time and peak RSS), and loyalty recomputation over
+a sample, extrapolated to every customer.
 The database is the bench's own: everything in it is replaced.
 """
 
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -242,6 +244,33 @@ def job_at_risk():
         "at_risk_choose_seconds": round(time.perf_counter() - started, 3),
         "at_risk_candidates": chosen,
     }
+
+
+@contextlib.contextmanager
+def beat_choosing_at_risk():
+    """Beat's share of a running Rapport while the pages are loaded: the at-risk candidates
+    chosen every CHOOSE_AT_RISK_EVERY_SECONDS, from a thread of this process."""
+    from django.conf import settings
+    from django.db import connection
+
+    from crm.at_risk import shortlist_choose
+
+    stop = threading.Event()
+
+    def choose():
+        try:
+            while not stop.wait(settings.CHOOSE_AT_RISK_EVERY_SECONDS):
+                shortlist_choose()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=choose, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def job_plan():
@@ -681,7 +710,8 @@ def main():
         connection.close()
         log("loading pages through gunicorn")
         load_before = os.getloadavg()[0]
-        loaded = load_pages(urls, database_url, floor_file, args)
+        with beat_choosing_at_risk():
+            loaded = load_pages(urls, database_url, floor_file, args)
         # Other work on the machine skews latencies: the 1-minute load average says how much.
         load_after = os.getloadavg()[0]
     pages = {}

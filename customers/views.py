@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from crm.pagination import FirstPageCountingPaginator
 from crm.people import person_name
 from crm.redirects import redirect_to_next
 from crm.roles import can_edit_customer, is_manager, manager_required
@@ -34,7 +34,7 @@ def customer_list(request):
         request.GET or None, queryset=Customer.objects.for_list(), user=request.user, people=people
     )
     filtered = is_filtered(request.GET)
-    paginator = Paginator(customer_filter.qs, PAGE_SIZE)
+    paginator = FirstPageCountingPaginator(customer_filter.qs, PAGE_SIZE)
     if not filtered:
         # Every live customer: the kept count spares counting them all on every visit.
         paginator.count = LiveCustomerCount.total()

@@ -395,6 +395,35 @@ def test_list_paginates(staff_client, staff_user):
     assert len(second.context["page"].object_list) == 5
 
 
+@pytest.mark.parametrize(
+    "matching, page, shown, total, queries",
+    [
+        # session, user, people, tag choices, the page + owners, tags of the page; and the
+        # count, unless the first page has room to spare
+        (3, "", 3, 3, 6),
+        (3, "abc", 3, 3, 6),
+        (3, "9", 3, 3, 7),  # past the end or under 1: the last page, found by counting
+        (3, "0", 3, 3, 7),
+        (25, "", 25, 25, 7),
+        (30, "", 25, 30, 7),
+        (30, "2", 5, 30, 7),
+    ],
+)
+def test_a_search_counts_only_when_its_first_page_is_full(
+    manager_client, staff_user, django_assert_num_queries, matching, page, shown, total, queries
+):
+    CustomerFactory.create_batch(matching, owner=staff_user, company="Kite Garage")
+    CustomerFactory.create_batch(4, owner=staff_user, company="Blue Door")
+
+    with django_assert_num_queries(queries):
+        response = manager_client.get(f"/customers/?q=kite&page={page}")
+
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == shown
+    assert response.context["page"].paginator.count == total
+    assert f'Customers <span class="text-body-secondary fs-6">{total}</span>' in response.text
+
+
 @pytest.mark.parametrize("count", [3, 60])
 def test_list_query_count_is_constant(manager_client, staff_user, django_assert_num_queries, count):
     tags = [TagFactory() for _ in range(3)]
