@@ -545,6 +545,15 @@ def markdown(results):
                 jobs["plan_seconds"] < 5,
             )
         )
+    if "at_risk_choose_seconds" in jobs:
+        rows.append(
+            (
+                "choose the dashboard's at-risk candidates (beat, every 5 minutes)",
+                f"{jobs['at_risk_choose_seconds']} s ({jobs['at_risk_candidates']} kept)",
+                "(none set)",
+                None,
+            )
+        )
     if "digest_per_second_one_worker" in jobs:
         rows.append(
             (
