@@ -30,7 +30,8 @@ class TimelineFilter:
 class _Source:
     entry_type: str
     rows: str  # its (type, id, time) rows for one customer, with %s for the customer
-    time: str
+    time: str  # the time's column in ``rows``
+    attribute: str  # the time's attribute on a loaded entry
     author: str
     kinds: tuple[str, ...] | None  # the kind filters it answers to ("" for none), None: all
 
@@ -43,6 +44,7 @@ _SOURCES = (
         f"SELECT '{INTERACTION}' AS entry_type, id, occurred_at AS happened_at "
         f"FROM {Interaction._meta.db_table} WHERE customer_id = %s",
         time="occurred_at",
+        attribute="occurred_at",
         author="author_id",
         kinds=None,
     ),
@@ -51,6 +53,7 @@ _SOURCES = (
         f"SELECT '{COMPLAINT_EVENT}', e.id, e.at FROM {ComplaintEvent._meta.db_table} e "
         f"JOIN {Complaint._meta.db_table} c ON c.id = e.complaint_id WHERE c.customer_id = %s",
         time="e.at",
+        attribute="at",
         author="e.actor_id",
         kinds=("", Interaction.Kind.COMPLAINT),
     ),
@@ -59,6 +62,7 @@ _SOURCES = (
         f"SELECT '{FOLLOW_UP}', id, created_at FROM {FollowUp._meta.db_table} "
         "WHERE customer_id = %s",
         time="created_at",
+        attribute="created_at",
         author="created_by_id",
         kinds=("", Interaction.Kind.FOLLOW_UP),
     ),
@@ -106,8 +110,13 @@ class TimelineRows:
             return [(entry_type, pk) for entry_type, pk, _at in cursor.fetchall()]
 
 
-# When each source's entry happened.
-_TIME_ATTRIBUTES = {INTERACTION: "occurred_at", COMPLAINT_EVENT: "at", FOLLOW_UP: "created_at"}
+_TIME_ATTRIBUTES = {source.entry_type: source.attribute for source in _SOURCES}
+# Each source's entries as the timeline shows them, with the people they name.
+_LOADERS = {
+    INTERACTION: Interaction.objects.select_related("author"),
+    COMPLAINT_EVENT: ComplaintEvent.objects.select_related("actor", "complaint"),
+    FOLLOW_UP: FollowUp.objects.select_related("assignee"),
+}
 
 
 @dataclass
@@ -120,24 +129,15 @@ class TimelineEntry:
         return getattr(self.object, _TIME_ATTRIBUTES[self.type])
 
 
-def timeline_page(customer_id: int, filters: TimelineFilter, page_number, per_page=20) -> Page:
-    """One page of the timeline, each entry carrying its loaded object."""
-    page = Paginator(TimelineRows(customer_id, filters), per_page).get_page(page_number)
-    ids = {INTERACTION: [], COMPLAINT_EVENT: [], FOLLOW_UP: []}
+def _with_objects(page: Page) -> Page:
+    """The page, each (type, id) row replaced by an entry carrying its loaded object: one query
+    a source that the page holds."""
+    ids = {entry_type: [] for entry_type in _LOADERS}
     for entry_type, pk in page.object_list:
         ids[entry_type].append(pk)
     loaded = {
-        INTERACTION: Interaction.objects.select_related("author").in_bulk(ids[INTERACTION])
-        if ids[INTERACTION]
-        else {},
-        COMPLAINT_EVENT: ComplaintEvent.objects.select_related("actor", "complaint").in_bulk(
-            ids[COMPLAINT_EVENT]
-        )
-        if ids[COMPLAINT_EVENT]
-        else {},
-        FOLLOW_UP: FollowUp.objects.select_related("assignee").in_bulk(ids[FOLLOW_UP])
-        if ids[FOLLOW_UP]
-        else {},
+        entry_type: _LOADERS[entry_type].in_bulk(pks) if pks else {}
+        for entry_type, pks in ids.items()
     }
     page.object_list = [
         TimelineEntry(type=entry_type, object=loaded[entry_type][pk])
@@ -146,8 +146,15 @@ def timeline_page(customer_id: int, filters: TimelineFilter, page_number, per_pa
     return page
 
 
+def timeline_page(customer_id: int, filters: TimelineFilter, page_number, per_page=20) -> Page:
+    """One page of the timeline, each entry carrying its loaded object."""
+    paginator = Paginator(TimelineRows(customer_id, filters), per_page)
+    return _with_objects(paginator.get_page(page_number))
+
+
 def timeline_entries(customer_id: int, filters: TimelineFilter, chunk_size=500):
-    """Every timeline entry, newest first, loaded a chunk at a time (for print and export)."""
+    """Every timeline entry, newest first, loaded a chunk at a time (for print and export):
+    counted once, not once a chunk."""
     paginator = Paginator(TimelineRows(customer_id, filters), chunk_size)
     for number in paginator.page_range:
-        yield from timeline_page(customer_id, filters, number, per_page=chunk_size).object_list
+        yield from _with_objects(paginator.page(number)).object_list
