@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test test-sqlite lint format migrations-check bench load clean
+.PHONY: install run serve test lint format migrations-check bench load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,24 +16,25 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Without DATABASE_URL, crm.local_postgres starts PostgreSQL from var/postgres/ for the run and
+# stops it afterwards; make test uses a server of its own in var/test-postgres/.
 run: install
 	@mkdir -p var
+	$(BIN)/python -m crm.local_postgres var/postgres -- $(MAKE) --no-print-directory serve
+
+serve:
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@echo ""
 	@echo "  Rapport is starting on http://127.0.0.1:$(PORT)/"
 	@echo "  Log in as manager / rapport-demo or staff / rapport-demo"
-	@echo "  Emails land in var/mail/. Ctrl-C stops the web server, worker and beat."
+	@echo "  Emails land in var/mail/. Ctrl-C stops the web server, worker, beat and database."
 	@echo ""
 	$(BIN)/honcho start --procfile Procfile --port $(PORT)
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
-
-# The suite again on SQLite, make run's zero-setup database, where PostgreSQL's own SQL does not
-# run: the tests that need PostgreSQL skip, everything else must pass. CI runs it after make test.
-test-sqlite: install
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 REQUIRE_SERVICES= $(BIN)/pytest --ignore=tests/e2e $(PYTEST_ARGS)
+	@mkdir -p var
+	$(BIN)/python -m crm.local_postgres --for-tests var/test-postgres -- $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

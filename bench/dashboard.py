@@ -38,9 +38,6 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from bench.seed import require_postgres
-
-    require_postgres()
     client = Client()
     client.force_login(User.objects.get(username="bench-staff-0"))
     results = {}

@@ -16,15 +16,13 @@ each scale and their growth.
 """
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import time
 from contextlib import ExitStack
 
 import psycopg
-from run import PYTHON, RESULTS, ROOT, gunicorn, load, page_urls
+from run import RESULTS, ROOT, gunicorn, load, page_urls
 
 
 def markdown(names, first, second, rounds, requests) -> str:
@@ -62,12 +60,6 @@ def main():
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
             urls.append(page_urls(conn.cursor()))
-        subprocess.run(
-            [PYTHON, "manage.py", "choose_at_risk"],
-            cwd=ROOT,
-            check=True,
-            env={**os.environ, "DATABASE_URL": url},
-        )
     runs = [[], []]
     with ExitStack() as stack:
         ports = [stack.enter_context(gunicorn(url)) for url in databases]

@@ -272,14 +272,11 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
     from customers.models import Customer
 
-    if not settings.USING_POSTGRES:
-        sys.exit("DATABASE_URL does not select PostgreSQL.")
     call_command("migrate", interactive=False, verbosity=0)
 
     User = get_user_model()

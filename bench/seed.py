@@ -42,13 +42,6 @@ TARGET_HOURS = {"urgent": (1, 24), "high": (4, 72), "normal": (24, 168), "low": 
 BENCH_PASSWORD = "rapport-bench"
 
 
-def require_postgres():
-    from django.conf import settings
-
-    if not settings.USING_POSTGRES:
-        sys.exit("bench needs PostgreSQL: set DATABASE_URL=postgres://... (a database of its own)")
-
-
 def staff_users(count):
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, User
@@ -306,7 +299,6 @@ def main():
     import django
 
     django.setup()
-    require_postgres()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

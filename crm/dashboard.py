@@ -5,7 +5,6 @@ worked out by hand; none runs a query per row.
 """
 
 import datetime
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
@@ -167,13 +166,6 @@ GROUP BY 1, 2, 3
 def open_targets(now: datetime.datetime) -> list[tuple[str, int | None, str, int]]:
     """Open cases counted by severity, assignee and target status: (severity, assignee id,
     status, count) rows."""
-    if connection.vendor != "postgresql":
-        # SQLite, the zero-setup default: its book is small, and its SQL has no ANY().
-        counted = Counter(
-            (case.severity, case.assignee_id, case.target_status(now))
-            for case in Complaint.objects.open()
-        )
-        return [(*key, count) for key, count in counted.items()]
     status = Complaint.TargetStatus
     with connection.cursor() as cursor:
         cursor.execute(
@@ -212,41 +204,12 @@ ORDER BY 1
 def weekly_case_times(since: datetime.datetime) -> list[tuple]:
     """(week, median hours to respond, median hours to resolve, responded, in time, resolved,
     in time) for each week from ``since``, oldest first; a median is None with no such case."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                WEEKLY_CASE_TIMES_SQL,
-                {"zone": timezone.get_current_timezone_name(), "since": since},
-            )
-            return cursor.fetchall()
-
-    # SQLite, the zero-setup default: the same figures, worked out in Python.
-    weeks, response, resolution, in_time = set(), defaultdict(list), defaultdict(list), Counter()
-    cases = Complaint.objects.filter(opened_at__gte=since).values_list(
-        "opened_at", "respond_by", "resolve_by", "first_response_at", "resolved_at"
-    )
-    for opened_at, respond_by, resolve_by, first_response_at, resolved_at in cases:
-        opened_on = timezone.localdate(opened_at)
-        week = opened_on - datetime.timedelta(days=opened_on.weekday())
-        weeks.add(week)
-        if first_response_at:
-            response[week].append((first_response_at - opened_at).total_seconds() / 3600)
-            in_time[week, "response"] += first_response_at <= respond_by
-        if resolved_at:
-            resolution[week].append((resolved_at - opened_at).total_seconds() / 3600)
-            in_time[week, "resolution"] += resolved_at <= resolve_by
-    return [
-        (
-            week,
-            statistics.median(response[week]) if response[week] else None,
-            statistics.median(resolution[week]) if resolution[week] else None,
-            len(response[week]),
-            in_time[week, "response"],
-            len(resolution[week]),
-            in_time[week, "resolution"],
+    with connection.cursor() as cursor:
+        cursor.execute(
+            WEEKLY_CASE_TIMES_SQL,
+            {"zone": timezone.get_current_timezone_name(), "since": since},
         )
-        for week in sorted(weeks)
-    ]
+        return cursor.fetchall()
 
 
 def _hours(hours: float | None) -> float | None:

@@ -20,12 +20,22 @@ logger = logging.getLogger(__name__)
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 60
 _NOTED = "_database_unavailable"
+_KEPT = "_kept_before_database_error"
 
 
-def service_unavailable() -> HttpResponse:
+def note_kept(request, *, kept: bool) -> None:
+    """Record whether what this request sends is stored yet, for the 503 page to say if the
+    database fails: a person must neither send twice what we have nor trust us with what we
+    do not."""
+    setattr(request, _KEPT, kept)
+
+
+def service_unavailable(kept: bool | None = None) -> HttpResponse:
+    """The 503 page; ``kept`` says whether what the request sent was stored (None: the view
+    did not say, and the page speaks generally)."""
     # Rendered without the request: the context processors and the user menu would query
     # the database that is down.
-    response = HttpResponse(render_to_string("503.html"), status=503)
+    response = HttpResponse(render_to_string("503.html", {"kept": kept}), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -54,10 +64,10 @@ class DatabaseUnavailableMiddleware:
         logger.error(
             "Database unavailable: %s %s answered 503: %s", request.method, request.path, error
         )
-        return service_unavailable()
+        return service_unavailable(getattr(request, _KEPT, None))
 
     def process_exception(self, request, exception):
         if isinstance(exception, DATABASE_ERRORS):
             setattr(request, _NOTED, exception)
-            return service_unavailable()
+            return service_unavailable(getattr(request, _KEPT, None))
         return None

@@ -1,28 +1,20 @@
 from django.db import models
 
 
-class AtRiskCandidate(models.Model):
-    """A customer the dashboard's at-risk list is chosen from, on PostgreSQL.
+class PasswordResetRequest(models.Model):
+    """A password reset email let through, counted against the hourly limits
+    (crm.password_reset). Both columns are keyed hashes: the table says nothing about who
+    asked, and nothing about addresses that have no account."""
 
-    crm.at_risk.shortlist_choose keeps the likeliest here every few minutes; triggers
-    (migration 0002) add anyone with a complaint opened, a "fell short" logged or a loyalty
-    score fallen low since. The dashboard scores only these, afresh, instead of every customer
-    with a recent complaint or "fell short": 8,300 of them at 300,000 customers.
-    """
+    created_at = models.DateTimeField(db_index=True)
+    account_hash = models.CharField(max_length=64)
+    client_hash = models.CharField(max_length=64)
 
-    customer = models.OneToOneField(
-        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-
-    def __str__(self):
-        return f"At-risk candidate {self.customer_id}"
-
-
-class AtRiskShortlist(models.Model):
-    """One row: when the at-risk candidates were last chosen. An old or missing row means
-    beat is not choosing them, and the dashboard scores every customer instead."""
-
-    chosen_at = models.DateTimeField()
+    class Meta:
+        indexes = [
+            models.Index(fields=["account_hash", "created_at"], name="password_reset_by_account"),
+            models.Index(fields=["client_hash", "created_at"], name="password_reset_by_client"),
+        ]
 
     def __str__(self):
-        return f"At-risk candidates chosen at {self.chosen_at:%Y-%m-%d %H:%M}"
+        return f"Password reset requested at {self.created_at:%Y-%m-%d %H:%M}"

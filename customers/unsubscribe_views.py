@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from .models import Customer
-from .unsubscribe import customer_id_from_token
+from .unsubscribe import EXPIRED, read_unsubscribe_token
 
 
 @login_not_required
@@ -18,7 +18,9 @@ from .unsubscribe import customer_id_from_token
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     """GET asks (link scanners must not opt anyone out); POST opts the customer out."""
-    customer_id = customer_id_from_token(token)
+    customer_id, status = read_unsubscribe_token(token)
+    if status == EXPIRED:
+        return render(request, "customers/unsubscribe.html", {"expired": True}, status=410)
     customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
     if customer is None:
         return render(request, "customers/unsubscribe.html", {"invalid": True}, status=404)

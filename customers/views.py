@@ -15,7 +15,8 @@ from interactions.views import profile_context
 from . import services
 from .filters import CustomerFilter, is_filtered
 from .forms import CustomerForm, ReassignForm, assignable_users, tags_for_names
-from .models import Customer, LiveCustomerCount
+from .models import Customer
+from .selectors import live_customer_count
 
 PAGE_SIZE = 25
 
@@ -34,10 +35,9 @@ def customer_list(request):
         request.GET or None, queryset=Customer.objects.for_list(), user=request.user, people=people
     )
     filtered = is_filtered(request.GET)
-    paginator = FirstPageCountingPaginator(customer_filter.qs, PAGE_SIZE)
-    if not filtered:
-        # Every live customer: the kept count spares counting them all on every visit.
-        paginator.count = LiveCustomerCount.total()
+    paginator = FirstPageCountingPaginator(
+        customer_filter.qs, PAGE_SIZE, counter=None if filtered else live_customer_count
+    )
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = page.object_list.with_tag_names()
     query = request.GET.copy()

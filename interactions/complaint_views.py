@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.numbers import parse_id
 from crm.roles import can_work_complaint
 from customers.models import Customer
 
@@ -168,12 +169,11 @@ def _interaction_to_open_from(request, customer):
     raw = request.GET.get("interaction")
     if not raw:
         return None
-    try:
-        interaction = Interaction.objects.get(
-            pk=int(raw), customer=customer, kind=Interaction.Kind.COMPLAINT
-        )
-    except (ValueError, Interaction.DoesNotExist) as error:
-        raise Http404(_("That is not one of this customer's complaints.")) from error
+    pk = parse_id(raw)
+    logged = Interaction.objects.filter(customer=customer, kind=Interaction.Kind.COMPLAINT)
+    interaction = logged.filter(pk=pk).first() if pk is not None else None
+    if interaction is None:
+        raise Http404(_("That is not one of this customer's complaints."))
     existing = Complaint.objects.filter(interaction=interaction).first()
     return existing or interaction
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from crm.dates import email_sweep_window
 from crm.emails import send_templated_email
+from crm.enqueue import enqueue
 from crm.people import person_name
 from customers.models import Customer
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
@@ -44,7 +45,7 @@ def _enqueue_email(complaint: Complaint, which: str) -> None:
     # robust: the case is already committed when this runs. If the broker is down, raising here
     # would show the user a 500 for a saved case and invite a duplicate; log it instead.
     complaint_id = complaint.pk
-    transaction.on_commit(lambda: send_complaint_email.delay(complaint_id, which), robust=True)
+    transaction.on_commit(lambda: enqueue(send_complaint_email, complaint_id, which), robust=True)
 
 
 @transaction.atomic

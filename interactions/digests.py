@@ -164,16 +164,6 @@ def _send(digest: Digest, smtp=None) -> bool:
 
 def _mark_sent(digest_id: int, items: list[Reminder]) -> None:
     now = timezone.now()
-    if connection.vendor != "postgresql":
-        # SQLite, the zero-setup default, has no UPDATE inside WITH: two, in a transaction.
-        with transaction.atomic():
-            Digest.objects.filter(pk=digest_id).update(
-                state=Digest.State.SENT, sent_at=now, item_count=len(items), last_error=""
-            )
-            Reminder.objects.filter(pk__in=[r.pk for r in items], state__in=UNANNOUNCED).update(
-                state=Reminder.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
-            )
-        return
     with connection.cursor() as cursor:
         cursor.execute(
             MARK_SENT_SQL,

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import BootstrapFieldsMixin
+from crm.numbers import parse_id
 from crm.people import person_name
 from customers.forms import assignable_users, person_choices
 
@@ -186,9 +187,10 @@ class FollowUpForm(BootstrapFieldsMixin, forms.Form):
         raw = cleaned.get("interaction")
         cleaned["interaction"] = None
         if raw:
+            pk = parse_id(raw)
             interaction = None
-            if raw.isdigit():
-                interaction = Interaction.objects.filter(customer=self.customer, pk=raw).first()
+            if pk is not None:
+                interaction = Interaction.objects.filter(customer=self.customer, pk=pk).first()
             if interaction is None:
                 raise forms.ValidationError(_("That interaction is not one of this customer's."))
             cleaned["interaction"] = interaction

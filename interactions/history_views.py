@@ -1,11 +1,9 @@
 """A customer's full history for review: print-friendly, and as CSV for a spreadsheet."""
 
-import csv
-
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from crm.csv_downloads import csv_download
 from crm.people import person_name
 from crm.roles import manager_required
 from customers.models import Customer
@@ -63,24 +61,10 @@ def _csv_row(entry):
     return [when, "follow-up", kind, item.summary, done, by, "", ""]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @manager_required
 def history_csv(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
     _form, filters = _filters(request)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield "\ufeff"  # a BOM, so spreadsheets read the file as UTF-8
-        yield writer.writerow(CSV_HEADER)
-        for entry in timeline_entries(customer.pk, filters):
-            yield writer.writerow(_csv_row(entry))
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    rows = (_csv_row(entry) for entry in timeline_entries(customer.pk, filters))
     filename = f"customer-{customer.pk}-history-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(filename, CSV_HEADER, rows)

@@ -94,12 +94,6 @@ class Interaction(models.Model):
                 include=["customer"],
                 condition=Q(outcome="fell_short"),
             ),
-            # One at-risk candidate's recent "fell short" (crm.at_risk), however busy it is.
-            models.Index(
-                fields=["customer", "occurred_at"],
-                name="interaction_fell_short_of",
-                condition=Q(outcome="fell_short"),
-            ),
             models.Index(fields=["author", "occurred_at"], name="interaction_author_when"),
         ]
         constraints = [

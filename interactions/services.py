@@ -17,13 +17,18 @@ from .models import FollowUp, Interaction, Reminder
 
 # A clock a little ahead of the server's should not make "now" count as the future.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
+# Back-dating stops here: an earlier year is a slip, and a time near the first day Python has
+# cannot be shown in the business's time zone (it falls before year 1 west of UTC).
+EARLIEST_OCCURRED_AT = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
 
 
-def _refuse_future(occurred_at: datetime.datetime) -> None:
+def _refuse_out_of_range(occurred_at: datetime.datetime) -> None:
     if occurred_at > timezone.now() + FUTURE_TOLERANCE:
         raise ValidationError(
             {"occurred_at": _("That time is in the future: log what has already happened.")}
         )
+    if occurred_at < EARLIEST_OCCURRED_AT:
+        raise ValidationError({"occurred_at": _("That is before 1900: check the year.")})
 
 
 def refresh_last_contact(customer_id: int, *, logged_at=None) -> Customer:
@@ -60,7 +65,7 @@ def refresh_last_contact(customer_id: int, *, logged_at=None) -> Customer:
 def interaction_log(*, customer: Customer, author, summary: str, **fields) -> Interaction:
     """Log a touch with a customer; a customer-facing one restarts the keep-in-touch clock."""
     interaction = Interaction(customer=customer, author=author, summary=summary, **fields)
-    _refuse_future(interaction.occurred_at)
+    _refuse_out_of_range(interaction.occurred_at)
     interaction.full_clean()
     interaction.save()
     stats.recount_closed_day(interaction.occurred_at)
@@ -78,7 +83,7 @@ def interaction_update(interaction: Interaction, **fields) -> Interaction:
     occurred_before = interaction.occurred_at
     for name, value in fields.items():
         setattr(interaction, name, value)
-    _refuse_future(interaction.occurred_at)
+    _refuse_out_of_range(interaction.occurred_at)
     interaction.full_clean()
     interaction.save()
     for when in {occurred_before, interaction.occurred_at}:

@@ -89,7 +89,9 @@ class TimelineRows:
             if filters.start:
                 sql.append(f"AND {source.time} >= %s")
                 params.append(adapt(start_of_day(filters.start)))
-            if filters.end:
+            # To the last day Python has is to the end of time: the day after it cannot be
+            # counted, so that end bounds nothing.
+            if filters.end and filters.end < datetime.date.max:
                 sql.append(f"AND {source.time} < %s")
                 params.append(adapt(start_of_day(filters.end + datetime.timedelta(days=1))))
             parts.append(" ".join(sql))

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crm.numbers import parse_id
 from crm.redirects import safe_next_url
 from crm.roles import can_edit_interaction, can_work_follow_up, is_manager
 from customers.forms import assignable_users
@@ -100,7 +101,7 @@ def profile_context(request, customer: Customer, people: list) -> dict:
     for follow_up in open_follow_ups:
         follow_up.can_work = can_work_follow_up(request.user, follow_up)
     follow_up_for = request.GET.get("follow_up_for", "")
-    follow_up_for = follow_up_for if follow_up_for.isdigit() else ""
+    follow_up_for = follow_up_for if parse_id(follow_up_for) is not None else ""
     return {
         "timeline": page,
         "timeline_filter": filter_form,

@@ -1,8 +1,9 @@
 """Shared fixtures, and the rule that tests needing real services skip, or fail under CI.
 
-Markers: ``postgres`` needs DATABASE_URL=postgres://..., ``redis`` needs CELERY_BROKER_URL=redis://...,
-``browser`` needs Chromium. Without the service the test is skipped with the reason; with
-REQUIRE_SERVICES=1 (CI) a missing service fails the test instead, so nothing hides.
+Every test has PostgreSQL (``make test`` starts one when DATABASE_URL names none). Markers:
+``redis`` needs CELERY_BROKER_URL=redis://..., ``browser`` needs Chromium. Without the service
+the test is skipped with the reason; with REQUIRE_SERVICES=1 (CI) a missing service fails the
+test instead, so nothing hides.
 """
 
 import os
@@ -10,7 +11,7 @@ import shutil
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.core.cache import cache
 from django.test import Client
 
 from .factories import UserFactory
@@ -20,8 +21,6 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 
 
 def _missing_service(marker_name):
-    if marker_name == "postgres" and not settings.USING_POSTGRES:
-        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
     if marker_name == "redis" and not settings.CELERY_BROKER_URL.startswith("redis"):
         return "needs Redis: set CELERY_BROKER_URL=redis://..."
     if marker_name == "browser" and not os.path.exists(CHROMIUM):
@@ -30,7 +29,7 @@ def _missing_service(marker_name):
 
 
 def pytest_runtest_setup(item):
-    for marker in ("postgres", "redis", "browser"):
+    for marker in ("redis", "browser"):
         if item.get_closest_marker(marker):
             reason = _missing_service(marker)
             if reason and REQUIRE_SERVICES:
@@ -40,20 +39,17 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """What one test kept (the live customer count, the at-risk scores) is not the next's."""
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     # Hashing passwords properly takes a third of a second each: too slow for factories.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(params=["native", "portable"])
-def either_sql(request, monkeypatch):
-    """Runs a test twice: as this database does it, and the portable way written for SQLite
-    (``make run``'s zero-setup default), which a run on PostgreSQL would otherwise never take."""
-    if request.param == "portable":
-        monkeypatch.setattr(connection, "vendor", "sqlite")
-    return request.param
 
 
 @pytest.fixture

@@ -28,11 +28,18 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
     ]
     actions = ["process_again"]
 
-    @admin.action(description=_("Process again (held or failed ones)"))
+    @admin.action(description=_("Process again (received, held or failed ones)"))
     def process_again(self, request, queryset):
         done = 0
+        # Received ones too: a sweep processes those a minute after they were stored, but a
+        # person who sees one need not wait (one still being processed is waited for, and
+        # skipped once done).
         for submission in queryset.filter(
-            state__in=[FeedbackSubmission.State.HELD, FeedbackSubmission.State.FAILED]
+            state__in=[
+                FeedbackSubmission.State.RECEIVED,
+                FeedbackSubmission.State.HELD,
+                FeedbackSubmission.State.FAILED,
+            ]
         ):
             done += (
                 services.feedback_process(submission).state == FeedbackSubmission.State.PROCESSED

@@ -63,6 +63,9 @@ class FeedbackForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Whatever a bot puts in the honeypot, NUL characters included, only marks the message
+        # as spam: a refusal would point at a field nobody can see.
+        self.fields[HONEYPOT].validators = []
         # Read at request time, so a changed setting applies without a restart of this module.
         self.max_message = settings.FEEDBACK_MAX_MESSAGE
         self.fields["message"].widget.attrs["maxlength"] = self.max_message

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from crm.enqueue import enqueue
 from customers.models import Customer
 from interactions.models import Complaint, Interaction
 
@@ -319,7 +320,7 @@ class _Recompute:
     def __call__(self):
         from .tasks import recompute_loyalty
 
-        recompute_loyalty.delay(self.customer_id)
+        enqueue(recompute_loyalty, self.customer_id)
 
 
 def schedule_recompute(customer_id: int) -> None:

@@ -1,8 +1,10 @@
 """The public feedback form's writes: store first, then put it on the customer's timeline.
 
 A submission is saved on its own before anything else happens, so whatever fails afterwards
-(no one to log it as, a database error, the mail server) the customer's words are kept and
-staff can process it again from the admin. Surveys live in surveys.py, the score in loyalty.py.
+the customer's words are kept: one that no one could be found to log, or whose processing
+failed, waits in the admin to be processed again; one left received (the database or the web
+process stopped before it was processed) is processed by a sweep a minute later. Surveys live
+in surveys.py, the score in loyalty.py.
 """
 
 import datetime
@@ -11,7 +13,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from crm.dates import email_sweep_window
 from crm.emails import send_templated_email
+from crm.enqueue import enqueue
 from crm.roles import MANAGER_GROUP
 from customers.models import Customer
 from customers.services import customer_create, normalise_email
@@ -34,6 +37,11 @@ from .models import FeedbackSubmission
 logger = logging.getLogger(__name__)
 
 RATE_WINDOW = datetime.timedelta(hours=1)
+# A submission still received this long after it was stored lost its processing: the request
+# that stored it processes it at once, in well under this.
+STRANDED_AFTER = datetime.timedelta(minutes=1)
+STRANDED_BATCH = 100
+State = FeedbackSubmission.State
 Ack = FeedbackSubmission.Acknowledgement
 
 
@@ -88,7 +96,7 @@ def feedback_rate_limited(*, email: str, client_address: str, now=None) -> bool:
     )
 
 
-def feedback_submit(
+def feedback_store(
     *,
     name: str,
     email: str,
@@ -99,9 +107,9 @@ def feedback_submit(
     order_ref: str = "",
     spam: bool = False,
 ) -> FeedbackSubmission:
-    """Store a public form submission, then log it on the customer's timeline and acknowledge
-    it. A honeypot catch (``spam``) is stored for the record and goes no further."""
-    submission = FeedbackSubmission.objects.create(
+    """Store a public form submission as written, committed on its own; feedback_process
+    comes next. A honeypot catch (``spam``) is stored for the record and goes no further."""
+    return FeedbackSubmission.objects.create(
         name=name,
         email=normalise_email(email),
         phone=phone,
@@ -109,45 +117,78 @@ def feedback_submit(
         message=message,
         order_ref=order_ref,
         client_hash=client_hash(client_address),
-        state=FeedbackSubmission.State.SPAM if spam else FeedbackSubmission.State.RECEIVED,
+        state=State.SPAM if spam else State.RECEIVED,
         acknowledgement=Ack.NOT_SENT if spam else Ack.PENDING,
     )
-    if spam:
-        return submission
-    feedback_process(submission)
-    if submission.acknowledgement == Ack.PENDING:
-        _enqueue_acknowledgement(submission.pk)
-    return submission
 
 
 def feedback_process(submission: FeedbackSubmission) -> FeedbackSubmission:
-    """Find or create the customer, log the interaction (a complaint opens a case). Safe to
-    run again on a held or failed submission; whatever goes wrong, the submission stays."""
+    """Find or create the customer, log the interaction (a complaint opens a case), and
+    acknowledge a new submission. Safe to run again on a received, held or failed one; a
+    database error leaves it as it was, anything else marks it failed."""
+    _process_first(
+        FeedbackSubmission.objects.filter(
+            pk=submission.pk, state__in=[State.RECEIVED, State.HELD, State.FAILED]
+        )
+    )
+    submission.refresh_from_db()
+    return submission
+
+
+def feedback_process_stranded(now: datetime.datetime | None = None) -> int:
+    """Process the submissions still received STRANDED_AFTER after they were stored, a batch
+    a run.
+
+    Each is locked while it is processed and a second sweep skips locked rows, so two sweeps
+    (or a sweep and the request that stored it) process it once."""
+    stranded = FeedbackSubmission.objects.filter(
+        state=State.RECEIVED, created_at__lt=(now or timezone.now()) - STRANDED_AFTER
+    ).order_by("created_at", "pk")
+    processed = 0
+    while processed < STRANDED_BATCH and _process_first(stranded, skip_locked=True):
+        processed += 1
+    if processed:
+        logger.warning("Processed %s feedback submissions left unprocessed", processed)
+    return processed
+
+
+def _process_first(candidates, *, skip_locked: bool = False) -> bool:
+    """Lock the first of ``candidates`` and process it in one transaction; False if there is
+    none (with ``skip_locked``, none that no one else is processing)."""
+    submission = None
     try:
         with transaction.atomic():
-            locked = FeedbackSubmission.objects.select_for_update().get(pk=submission.pk)
-            if locked.state in (
-                FeedbackSubmission.State.RECEIVED,
-                FeedbackSubmission.State.HELD,
-                FeedbackSubmission.State.FAILED,
-            ):
-                _process(locked)
+            submission = candidates.select_for_update(skip_locked=skip_locked).first()
+            if submission is None:
+                return False
+            new = submission.state == State.RECEIVED
+            _process(submission)
+    except (OperationalError, InterfaceError):
+        # The database went away: nothing was written, and a received submission is swept up
+        # once it is back. Marking it failed would leave it to a person instead.
+        raise
     except Exception as error:
-        # Anything at all: the customer's message is already saved, and must not be lost in a
+        if submission is None:
+            raise
+        # Anything else: the customer's message is already saved, and must not be lost in a
         # 500. Staff see it in the admin as failed, with the error, and can process it again.
         logger.exception("Feedback submission %s was stored but not processed", submission.pk)
         FeedbackSubmission.objects.filter(pk=submission.pk).update(
-            state=FeedbackSubmission.State.FAILED, error=describe(error)
+            state=State.FAILED, error=describe(error)
         )
-    submission.refresh_from_db()
-    return submission
+    # A new submission is acknowledged whatever became of it (held, failed): we have it. One
+    # processed again was acknowledged the first time.
+    pending = FeedbackSubmission.objects.filter(pk=submission.pk, acknowledgement=Ack.PENDING)
+    if new and pending.exists():
+        _enqueue_acknowledgement(submission.pk)
+    return True
 
 
 def _process(submission: FeedbackSubmission) -> None:
     customer = customer_by_email(submission.email)
     author = author_for(customer)
     if author is None:
-        submission.state = FeedbackSubmission.State.HELD
+        submission.state = State.HELD
         submission.error = _("No active manager to log it as: add one, then process it again.")
         submission.save(update_fields=["state", "error"])
         return
@@ -181,7 +222,7 @@ def _process(submission: FeedbackSubmission) -> None:
             initiated_by=Interaction.Initiator.CUSTOMER,
         )
     submission.customer = customer
-    submission.state = FeedbackSubmission.State.PROCESSED
+    submission.state = State.PROCESSED
     submission.error = ""
     submission.save()
 
@@ -232,7 +273,9 @@ def _enqueue_acknowledgement(submission_id: int) -> None:
     from .tasks import send_feedback_acknowledgement
 
     # robust: the submission is saved; a broker outage must not turn the thank-you into a 500.
-    transaction.on_commit(lambda: send_feedback_acknowledgement.delay(submission_id), robust=True)
+    transaction.on_commit(
+        lambda: enqueue(send_feedback_acknowledgement, submission_id), robust=True
+    )
 
 
 def feedback_acknowledge(submission_id: int) -> bool:
@@ -279,9 +322,10 @@ def feedback_acknowledgements_resend_pending(now: datetime.datetime | None = Non
 
     window = email_sweep_window(now or timezone.now(), settings.PENDING_EMAIL_RESEND_AFTER_SECONDS)
     pending = list(
-        FeedbackSubmission.objects.filter(
-            acknowledgement=Ack.PENDING, created_at__range=window
-        ).values_list("pk", flat=True)
+        FeedbackSubmission.objects.filter(acknowledgement=Ack.PENDING, created_at__range=window)
+        # One never processed is acknowledged when it is: a complaint by its case's email.
+        .exclude(state=State.RECEIVED)
+        .values_list("pk", flat=True)
     )
     for submission_id in pending:
         send_feedback_acknowledgement.delay(submission_id)

@@ -23,6 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from crm.emails import send_templated_email
+from crm.enqueue import enqueue
 from customers.models import Customer
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
 from interactions.models import Complaint, Interaction
@@ -200,13 +201,13 @@ def plan_surveys(now: datetime.datetime | None = None) -> int:
 def _enqueue_sends(survey_ids: list[int]) -> None:
     from .tasks import send_survey
 
-    def enqueue():
+    def enqueue_all():
         for survey_id in survey_ids:
-            send_survey.delay(survey_id)
+            enqueue(send_survey, survey_id)
 
     # robust: the rows are committed; if the broker is down the next planning run enqueues
     # the ones still pending.
-    transaction.on_commit(enqueue, robust=True)
+    transaction.on_commit(enqueue_all, robust=True)
 
 
 # Sending --------------------------------------------------------------------------------------

@@ -48,6 +48,13 @@ def plan_surveys() -> int:
 
 
 @shared_task
+def process_stranded_feedback() -> int:
+    """Process the feedback submissions left received: the web process or the database
+    stopped between storing one and processing it."""
+    return services.feedback_process_stranded()
+
+
+@shared_task
 def recompute_loyalty(customer_id: int) -> int | None:
     """Recompute one customer's loyalty score after one of its inputs changed."""
     return loyalty.loyalty_recompute(customer_id)

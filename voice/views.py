@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.addresses import client_address
+from crm.middleware import note_kept
 
 from . import services, surveys
 from .forms import FeedbackForm, SurveyForm
@@ -36,10 +37,17 @@ def feedback(request):
     form = FeedbackForm(request.POST)
     if not form.is_valid():
         return render(request, template, {"form": form})
+    # If the database fails from here, the 503 page says whether their message was kept, so
+    # they neither send it twice nor trust us with one we never stored.
+    note_kept(request, kept=False)
     address = client_address(request)
     if services.feedback_rate_limited(email=form.cleaned_data["email"], client_address=address):
         return render(request, template, {"form": form, "rate_limited": True}, status=429)
-    services.feedback_submit(**form.submission_fields(), client_address=address, spam=form.is_spam)
+    submission = services.feedback_store(
+        **form.submission_fields(), client_address=address, spam=form.is_spam
+    )
+    note_kept(request, kept=True)
+    services.feedback_process(submission)
     # The same page whoever wrote and whatever happened next: it never tells a visitor whether
     # an address belongs to a customer.
     return redirect("voice:feedback-thanks")

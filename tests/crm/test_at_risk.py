@@ -1,24 +1,22 @@
-"""The dashboard's at-risk list on PostgreSQL: the statement that scores every candidate, the
-shortlist beat chooses from it, and the triggers that add a customer whose risk jumps."""
+"""The dashboard's at-risk list: the statement that scores every candidate, and how long its
+result is kept."""
 
 import datetime
 import random
-from io import StringIO
+from collections import Counter
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
-from django.db import connection
+from django.core.cache import cache
+from django.db.models import Count
 
 from crm import at_risk
-from crm.celery import app as celery_app
-from crm.models import AtRiskCandidate, AtRiskShortlist
 from customers import services as customer_services
-from interactions.models import Complaint
+from customers.models import Customer
+from interactions.models import Complaint, Interaction
 from tests.factories import CustomerFactory
 from tests.interactions.factories import ComplaintFactory, InteractionFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 D = datetime.timedelta(days=1)
 
@@ -43,8 +41,43 @@ def random_book(rng, owner, now, today, loyalty_scores, customers=120):
             )
 
 
-def candidates() -> set[int]:
-    return set(AtRiskCandidate.objects.values_list("customer_id", flat=True))
+def scored_in_python(today, now) -> list[tuple]:
+    """The documented score of every candidate, worked out in Python: the oracle the
+    statements are held to."""
+
+    def per_customer(queryset):
+        return Counter(
+            dict(
+                queryset.values("customer_id")
+                .annotate(n=Count("*"))
+                .values_list("customer_id", "n")
+            )
+        )
+
+    since = now - datetime.timedelta(days=at_risk.FELL_SHORT_DAYS)
+    fell_short = per_customer(
+        Interaction.objects.filter(outcome=Interaction.Outcome.FELL_SHORT, occurred_at__gte=since)
+    )
+    open_cases = per_customer(Complaint.objects.open())
+    live = Customer.objects.live()
+    overdue = live.filter(next_checkin_due__lt=today).order_by("next_checkin_due", "id")
+    least_loyal = live.filter(loyalty_score__lt=at_risk.LOW_LOYALTY).order_by("loyalty_score", "id")
+    candidates = {
+        *fell_short,
+        *open_cases,
+        *overdue.values_list("id", flat=True)[: at_risk.OVERDUE_CANDIDATES],
+        *least_loyal.values_list("id", flat=True)[: at_risk.AT_RISK_LIMIT],
+    }
+    rows = []
+    for pk, due, loyalty in live.filter(pk__in=candidates).values_list(
+        "id", "next_checkin_due", "loyalty_score"
+    ):
+        overdue_days = max((today - due).days, 0) if due else 0
+        under = max(at_risk.LOW_LOYALTY - loyalty, 0) if loyalty is not None else 0
+        score = open_cases[pk] * 30 + fell_short[pk] * 15 + min(overdue_days, 90) / 3 + under
+        rows.append((pk, overdue_days, open_cases[pk], fell_short[pk], loyalty, float(score)))
+    rows.sort(key=lambda row: (-row[5], row[0]))
+    return rows[: at_risk.AT_RISK_LIMIT]
 
 
 def names_at_risk(today, now) -> list[str]:
@@ -60,132 +93,54 @@ def names_at_risk(today, now) -> list[str]:
         (3, [0, 5, 10, 60, None]),
     ],
 )
-def test_every_way_of_scoring_picks_the_same_worst(
-    now, today, staff_user, monkeypatch, seed, loyalty_scores
+def test_the_statement_picks_the_worst_as_scoring_by_hand_does(
+    now, today, staff_user, seed, loyalty_scores
 ):
-    """PostgreSQL's statement over every candidate, the same over the chosen shortlist, and
-    scoring every candidate in Python pick the same twenty, with the same facts."""
     random_book(random.Random(seed), staff_user, now, today, loyalty_scores)
 
-    every_candidate = at_risk._at_risk_rows(today, now)
-    assert at_risk.shortlist_choose(now) == at_risk.SHORTLIST_SIZE
-    shortlisted = at_risk._at_risk_rows(today, now)
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    in_python = at_risk._at_risk_rows(today, now)
+    in_the_database = at_risk._at_risk_rows(today, now)
+    in_python = scored_in_python(today, now)
 
-    assert len(every_candidate) == at_risk.AT_RISK_LIMIT
-    assert [row[:5] for row in every_candidate] == [row[:5] for row in in_python]
-    assert [row[5] for row in every_candidate] == pytest.approx([row[5] for row in in_python])
-    assert shortlisted == every_candidate
+    assert len(in_the_database) == at_risk.AT_RISK_LIMIT
+    assert [row[:5] for row in in_the_database] == [row[:5] for row in in_python]
+    assert [row[5] for row in in_the_database] == pytest.approx([row[5] for row in in_python])
 
 
-def test_choosing_keeps_the_likeliest_and_drops_the_rest(now, today, staff_user):
-    random_book(random.Random(2), staff_user, now, today, [None, 20, 60], customers=150)
-    AtRiskCandidate.objects.all().delete()
-    # Someone a trigger added earlier who has since settled down.
-    settled = CustomerFactory(owner=staff_user, next_checkin_due=today + 30 * D)
-    AtRiskCandidate.objects.create(customer=settled)
-
-    at_risk.shortlist_choose(now)
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            at_risk.AT_RISK_SQL, at_risk._params(today, now, limit=at_risk.SHORTLIST_SIZE)
-        )
-        likeliest = {row[0] for row in cursor.fetchall()}
-    assert len(likeliest) == at_risk.SHORTLIST_SIZE
-    assert candidates() == likeliest
-    assert settled.pk not in candidates()
-    assert AtRiskShortlist.objects.get().chosen_at == now
-
-
-def test_a_risk_that_jumps_after_choosing_is_on_the_list_at_once(now, today, staff_user):
-    random_book(random.Random(4), staff_user, now, today, [None, 50])
-    quiet = CustomerFactory(name="Quiet", owner=staff_user, next_checkin_due=today + 9 * D)
-    at_risk.shortlist_choose(now)
-    assert quiet.pk not in candidates()
-    assert "Quiet" not in names_at_risk(today, now)
-
-    for _ in range(4):
-        ComplaintFactory(customer=quiet, assignee=staff_user, opened_by=staff_user)
-    InteractionFactory(customer=quiet, author=staff_user, outcome="fell_short", occurred_at=now)
-
-    assert quiet.pk in candidates()
-    (first, *_) = at_risk.customers_at_risk(today, now)
-    assert (first.customer, first.open_complaints, first.fell_short) == (quiet, 4, 1)
-
-
-def test_what_cannot_raise_a_risk_adds_no_candidate(now, today, staff_user):
-    customer = CustomerFactory(owner=staff_user, loyalty_score=80, next_checkin_due=today + 9 * D)
-    at_risk.shortlist_choose(now)
-    assert not candidates()
-
-    InteractionFactory(customer=customer, author=staff_user, outcome="met", occurred_at=now)
-    InteractionFactory(
-        customer=customer, author=staff_user, outcome="fell_short", occurred_at=now - 31 * D
-    )
-    ComplaintFactory(customer=customer, status=Complaint.Status.RESOLVED, resolved_at=now)
-    customer_services.customer_update(customer, notes="Asked about opening hours.")
-    type(customer).objects.filter(pk=customer.pk).update(loyalty_score=60)
-
-    assert customer.pk not in candidates()
-
-
-def test_a_reopened_case_a_corrected_outcome_and_a_fallen_score_add_candidates(
-    now, today, staff_user
+def test_the_list_is_scored_once_in_a_while_and_reads_its_customers_afresh(
+    now, today, staff_user, settings, django_assert_num_queries
 ):
-    reopened, corrected, wavering, restored = CustomerFactory.create_batch(
-        4, owner=staff_user, next_checkin_due=today + 9 * D
-    )
-    case = ComplaintFactory(customer=reopened, status=Complaint.Status.RESOLVED, resolved_at=now)
-    talk = InteractionFactory(customer=corrected, author=staff_user, outcome="met")
-    type(restored).objects.filter(pk=restored.pk).update(archived_at=now)
-    at_risk.shortlist_choose(now)
-    assert not candidates() & {reopened.pk, corrected.pk, wavering.pk, restored.pk}
+    settings.AT_RISK_CACHE_SECONDS = 60
+    quiet = CustomerFactory(name="Quiet", owner=staff_user, next_checkin_due=today + 9 * D)
+    angry = CustomerFactory(name="Angry", owner=staff_user)
+    ComplaintFactory(customer=angry, assignee=staff_user, opened_by=staff_user)
+    # Scoring, then the customers.
+    with django_assert_num_queries(2):
+        assert names_at_risk(today, now) == ["Angry"]
 
-    Complaint.objects.filter(pk=case.pk).update(status=Complaint.Status.OPEN)
-    type(talk).objects.filter(pk=talk.pk).update(outcome="fell_short")
-    type(wavering).objects.filter(pk=wavering.pk).update(loyalty_score=15)
-    type(restored).objects.filter(pk=restored.pk).update(archived_at=None)
+    ComplaintFactory(customer=quiet, assignee=staff_user, opened_by=staff_user)
+    type(angry).objects.filter(pk=angry.pk).update(name="Angela")
+    # The customers only: the scores are kept.
+    with django_assert_num_queries(1):
+        assert names_at_risk(today, now) == ["Angela"]
 
-    assert {reopened.pk, corrected.pk, wavering.pk, restored.pk} <= candidates()
-
-
-def test_a_stale_or_missing_shortlist_scores_every_candidate(now, today, staff_user):
-    """What no trigger follows, such as a check-in due date moved back by hand, reaches the
-    list when the shortlist is next chosen; until then only if beat has stopped choosing."""
-    random_book(random.Random(5), staff_user, now, today, [None])
-    forgotten = CustomerFactory(name="Forgotten", owner=staff_user, loyalty_score=0)
-    for _ in range(6):
-        ComplaintFactory(customer=forgotten, assignee=staff_user, opened_by=staff_user)
-    assert "Forgotten" in names_at_risk(today, now)  # never chosen: every candidate scored
-
-    at_risk.shortlist_choose(now)
-    AtRiskCandidate.objects.filter(customer=forgotten).delete()  # as if it had not been chosen
-    assert "Forgotten" not in names_at_risk(today, now)
-
-    stale = datetime.timedelta(seconds=3 * settings.CHOOSE_AT_RISK_EVERY_SECONDS)
-    later = now + stale + datetime.timedelta(seconds=1)
-    assert "Forgotten" in names_at_risk(today, later)
+    cache.clear()  # the keeping time is up
+    assert set(names_at_risk(today, now)) == {"Angela", "Quiet"}
 
 
-def test_beat_chooses_the_candidates_and_a_command_does_it_by_hand(now, today, staff_user):
-    entry = settings.CELERY_BEAT_SCHEDULE["choose-at-risk-candidates"]
-    celery_app.loader.import_default_modules()  # what a worker does on start
-    assert entry["task"] in celery_app.tasks
-    assert entry["schedule"] == settings.CHOOSE_AT_RISK_EVERY_SECONDS
-    overdue = CustomerFactory(owner=staff_user, next_checkin_due=today - 40 * D)
+def test_a_customer_archived_since_the_scoring_leaves_the_list_at_once(now, today, staff_user):
+    gone = CustomerFactory(name="Gone", owner=staff_user)
+    ComplaintFactory(customer=gone, assignee=staff_user, opened_by=staff_user)
+    assert names_at_risk(today, now) == ["Gone"]
 
-    out = StringIO()
-    call_command("choose_at_risk", stdout=out)
+    customer_services.customer_archive(gone)
 
-    assert out.getvalue() == "At-risk candidates chosen: 1\n"
-    assert candidates() == {overdue.pk}
+    assert names_at_risk(today, now) == []
 
 
-def test_sqlite_keeps_no_shortlist(now, today, staff_user, monkeypatch):
-    CustomerFactory(owner=staff_user, next_checkin_due=today - 40 * D)
-    monkeypatch.setattr(connection, "vendor", "sqlite")
+def test_a_new_day_scores_afresh(now, today, staff_user):
+    overdue = CustomerFactory(name="Overdue", owner=staff_user, next_checkin_due=today)
+    assert names_at_risk(today, now) == []
 
-    assert at_risk.shortlist_choose(now) == 0
-    assert not AtRiskShortlist.objects.exists()
+    tomorrow = today + D
+    assert names_at_risk(tomorrow, now + D) == ["Overdue"]
+    assert overdue.next_checkin_due < tomorrow

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from crm import local_postgres
 from crm.celery import app as celery_app
 from crm.tasks import ping
 
@@ -62,5 +63,7 @@ def test_round_trip_on_the_embedded_filesystem_broker(tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+        # With no DATABASE_URL, the settings started make run's PostgreSQL in the var folder.
+        local_postgres.stop(tmp_path / "postgres")
 
     assert client.stdout.strip() == "pong", client.stderr

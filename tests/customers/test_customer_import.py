@@ -487,7 +487,6 @@ def test_confirming_twice_imports_once(manager_client):
     assert 'type="submit"' not in page.split("<main")[1]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_confirms_import_once():
     text = "name,email\n" + "".join(f"P{n},p{n}@example.com\n" for n in range(300))

@@ -429,8 +429,9 @@ def test_list_query_count_is_constant(manager_client, staff_user, django_assert_
     tags = [TagFactory() for _ in range(3)]
     CustomerFactory.create_batch(count, owner=staff_user, tags=tags)
     # session, user with the manager check, people (for the owner filter and the reassign
-    # select), tag choices, count, page + owners, tags of the page
-    with django_assert_num_queries(7):
+    # select), tag choices, count (a full first page only: a shorter one is its own count),
+    # page + owners, tags of the page
+    with django_assert_num_queries(6 if count < 25 else 7):
         response = manager_client.get("/customers/?sort=name")
     assert response.status_code == 200
 
@@ -461,7 +462,6 @@ def test_user_factory_roles(db):
     assert UserFactory(role="Manager").groups.get().name == "Manager"
 
 
-@pytest.mark.postgres
 def test_the_owner_select_is_read_without_a_server_side_cursor(manager_client, staff_user):
     customer = CustomerFactory(owner=staff_user)
 

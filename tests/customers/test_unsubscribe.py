@@ -1,11 +1,14 @@
 """The unsubscribe link in every customer email: no login, asks first, one-click POST works."""
 
+import time
+
 import pytest
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
 from customers.models import Customer
-from customers.unsubscribe import unsubscribe_headers, unsubscribe_token, unsubscribe_url
+from customers.unsubscribe import SALT, unsubscribe_headers, unsubscribe_token, unsubscribe_url
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +127,71 @@ def test_an_opted_out_customer_is_told_so_instead_of_asked_again(client):
     assert response.status_code == 200
     assert "You are unsubscribed" in response.content.decode()
     assert 'method="post"' not in response.content.decode()
+
+
+# Signed with this install's key, for a while ------------------------------------------------
+
+
+def _token_made_days_ago(customer, days):
+    class Backdated(signing.TimestampSigner):
+        def timestamp(self):
+            return signing.b62_encode(int(time.time() - days * 24 * 60 * 60))
+
+    return Backdated(salt=SALT).sign_object(customer.pk)
+
+
+def test_a_link_forged_with_the_development_key_once_shipped_in_the_source_is_refused(
+    client, customer
+):
+    shipped = "django-" + "insecure-development-only-key"
+    forged = signing.dumps(customer.pk, salt=SALT, key=shipped)
+
+    for method in (client.get, client.post):
+        response = method(f"/unsubscribe/{forged}/")
+        assert response.status_code == 404
+        assert "This link does not work" in response.content.decode()
+    assert Customer.objects.get(pk=customer.pk).email_opt_out is False
+
+
+def test_a_link_signed_with_another_key_is_refused_with_a_clear_page(client, customer):
+    forged = signing.dumps(customer.pk, salt=SALT, key="another-installations-secret-key")
+
+    response = client.post(f"/unsubscribe/{forged}/")
+
+    assert response.status_code == 404
+    assert "This link does not work" in response.content.decode()
+    assert Customer.objects.get(pk=customer.pk).email_opt_out is False
+
+
+def test_a_new_secret_key_retires_every_link(client, customer, settings):
+    path = _path(customer)
+
+    settings.SECRET_KEY = "a-brand-new-secret-key-for-this-installation"
+
+    assert client.get(path).status_code == 404
+    assert client.post(path).status_code == 404
+    assert Customer.objects.get(pk=customer.pk).email_opt_out is False
+
+
+def test_an_expired_link_is_refused_with_a_page_that_says_what_to_do(client, customer, settings):
+    assert settings.UNSUBSCRIBE_LINK_DAYS == 365
+    token = _token_made_days_ago(customer, 366)
+
+    for method in (client.get, client.post):
+        response = method(f"/unsubscribe/{token}/")
+        assert response.status_code == 410
+        content = response.content.decode()
+        assert "This link has expired" in content
+        assert "ask us to stop writing to you" in content
+        assert 'method="post"' not in content
+    assert Customer.objects.get(pk=customer.pk).email_opt_out is False
+
+
+def test_a_link_from_an_email_kept_for_months_still_works(client, customer):
+    token = _token_made_days_ago(customer, 364)
+
+    response = client.post(f"/unsubscribe/{token}/")
+
+    assert response.status_code == 200
+    assert "You are unsubscribed" in response.content.decode()
+    assert Customer.objects.get(pk=customer.pk).email_opt_out is True

@@ -19,7 +19,7 @@ from django.db import connection
 from tests.conftest import CHROMIUM
 from tests.real_services import Inbox, private_queue, smtp_server
 
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).parent / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
 WIDTH, HEIGHT = 375, 800
 TIMEOUT = 30.0
@@ -36,7 +36,6 @@ CHROMIUM_ARGS = [
 
 BROWSER_MARKS = [
     pytest.mark.browser,
-    pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
@@ -44,11 +43,7 @@ BROWSER_MARKS = [
 
 def _services_missing():
     """Skip before starting anything when the markers would skip the tests anyway."""
-    return (
-        not django_settings.USING_POSTGRES
-        or not django_settings.CELERY_BROKER_URL.startswith("redis")
-        or not os.path.exists(CHROMIUM)
-    )
+    return not django_settings.CELERY_BROKER_URL.startswith("redis") or not os.path.exists(CHROMIUM)
 
 
 # The browser -----------------------------------------------------------------------------------
@@ -57,7 +52,7 @@ def _services_missing():
 @pytest.fixture(scope="package")
 def browser():
     if _services_missing():
-        pytest.skip("needs PostgreSQL, Redis and Chromium")
+        pytest.skip("needs Redis and Chromium")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread, so Django would take

@@ -39,7 +39,6 @@ from tests.interactions.reminder_factories import (
 from tests.real_services import Inbox, free_port, private_queue
 
 pytestmark = [
-    pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]

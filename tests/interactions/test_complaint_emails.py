@@ -161,7 +161,6 @@ def test_an_email_that_fails_every_retry_is_put_on_the_case(monkeypatch, setting
     assert complaint.acknowledgement_sent_at is None
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_send_once():
     user = get_user_model().objects.create(username="sam")

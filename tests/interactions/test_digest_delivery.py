@@ -13,7 +13,7 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun
 from django.db import connection
 from django.utils import timezone
 
@@ -102,29 +102,6 @@ def task_log():
 
 
 @pytest.fixture
-def one_task_at_a_time_on_sqlite():
-    """SQLite's shared in-memory test database fails at once, instead of waiting, when two
-    connections write together; there the worker's threads take turns. On PostgreSQL they run
-    truly at the same time, and the claim is what keeps them from sending twice."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    turn = threading.Lock()
-
-    def take(**kwargs):
-        turn.acquire()
-
-    def give(**kwargs):
-        turn.release()
-
-    task_prerun.connect(take, weak=False)
-    task_postrun.connect(give, weak=False)
-    yield
-    task_prerun.disconnect(take)
-    task_postrun.disconnect(give)
-
-
-@pytest.fixture
 def worker(queue, task_log):
     with start_worker(
         celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20, queues=[queue]
@@ -178,9 +155,7 @@ def test_the_digest_task_sends_each_person_one_digest(inbox, worker, task_log, s
     assert set(Reminder.objects.values_list("state", flat=True)) == {"sent"}
 
 
-def test_two_tasks_racing_for_each_digest_send_it_once(
-    inbox, queue, task_log, staff, one_task_at_a_time_on_sqlite
-):
+def test_two_tasks_racing_for_each_digest_send_it_once(inbox, queue, task_log, staff):
     users = [staff(f"user{n}") for n in range(6)]
     for user in users:
         _due_for(user, f"Customer of {user.username}")

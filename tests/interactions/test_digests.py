@@ -236,9 +236,7 @@ def test_customer_names_are_escaped_in_the_html(any_hour, sam):
 # Sent once ------------------------------------------------------------------------------------
 
 
-def test_after_sending_the_pending_reminders_are_sent_and_the_digest_is_recorded(
-    any_hour, sam, either_sql
-):
+def test_after_sending_the_pending_reminders_are_sent_and_the_digest_is_recorded(any_hour, sam):
     due = [_reminder(sam, "Ada Lovelace", due_in_days=-1), _reminder(sam, "Grace Hopper")]
     done = _reminder(sam, "Dan Done", due_in_days=-1, state=S.DONE)
 
@@ -268,7 +266,6 @@ def test_sending_the_same_digest_twice_sends_one_email(any_hour, sam):
     assert Digest.objects.get().attempts == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_senders_at_once_send_one_email(settings):
     settings.DIGEST_HOUR = 0

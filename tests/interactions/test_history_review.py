@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from interactions.complaints import complaint_open
+from interactions.complaints import complaint_open, complaint_transition
 from interactions.services import followup_create, interaction_log
 from tests.factories import CustomerFactory
 
@@ -100,3 +100,36 @@ def test_history_review_is_for_managers(client, staff_client, customer, path):
 
 def test_history_of_an_unknown_customer_is_404(manager_client):
     assert manager_client.get("/customers/999999/history/").status_code == 404
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_history_csv_stops_spreadsheets_running_typed_text_as_formulas(
+    manager_client, staff_user, start
+):
+    customer = CustomerFactory(name="Grace Hopper", owner=staff_user)
+    formula = f'{start}HYPERLINK("http://evil.example","Click")'
+    interaction_log(
+        customer=customer, author=staff_user, kind="note", summary=formula, details=formula
+    )
+    complaint = complaint_open(
+        customer=customer, summary="Rude on the phone", severity="low", opened_by=staff_user
+    )
+    complaint_transition(complaint, to_status="acknowledged", actor=staff_user, note=formula)
+    followup_create(
+        customer=customer,
+        summary=formula,
+        due_on=customer.customer_since,
+        assignee=staff_user,
+        created_by=staff_user,
+    )
+
+    response = manager_client.get(f"/customers/{customer.pk}/history.csv")
+
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body, newline="")))
+    note = next(row for row in rows if row["kind"] == "Note")
+    acknowledged = next(row for row in rows if row["kind"] == "Acknowledged")
+    follow_up = next(row for row in rows if row["type"] == "follow-up")
+    assert (note["summary"], note["details"]) == ("'" + formula, "'" + formula)
+    assert acknowledged["details"] == "'" + formula
+    assert follow_up["summary"] == "'" + formula

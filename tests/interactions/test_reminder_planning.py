@@ -587,7 +587,6 @@ def _many_due(owner, count):
         FollowUpFactory(customer=customer, assignee=owner, due_on=days_from_today(-(n % 3)))
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_planners_at_once_create_each_reminder_once(owner):
     _many_due(owner, 60)
@@ -610,7 +609,6 @@ def test_two_planners_at_once_create_each_reminder_once(owner):
     assert plan_reminders(now) == 0
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_planner_that_finds_rows_inserted_by_an_uncommitted_planner_adds_nothing(owner):
     """The race the unique constraint settles: B looked before A committed, so B's candidates

@@ -5,6 +5,7 @@ write)."""
 import contextlib
 import datetime
 import os
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
@@ -14,7 +15,7 @@ from django.db import connection, transaction
 from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.html import conditional_escape
-from hypothesis import HealthCheck, event, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 
@@ -85,6 +86,119 @@ NASTY = [
     "x" * 70_000,
 ]
 
+# Hostile values: what str.isdigit(), int() and date arithmetic trip over ------------------------
+
+# The digits of other scripts: int() reads most of them, and str.isdigit() also passes the
+# superscripts and circled ones, which int() then refuses.
+DIGIT_SCRIPTS = {
+    "arabic-indic": "٠١٢٣٤٥٦٧٨٩",
+    "devanagari": "०१२३४५६७८९",
+    "fullwidth": "０１２３４５６７８９",
+    "mathematical": "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗",
+    "superscript": "⁰¹²³⁴⁵⁶⁷⁸⁹",
+    "circled": "⓪①②③④⑤⑥⑦⑧⑨",
+}
+UNICODE_DIGITS = ["²", "①", "٣", "５", "١٢", "१२", "𝟗", "Ⅻ", "½", "߁"]
+# Spaces that are not " ", and characters that look like nothing at all.
+ODD_SPACES = ["\xa0", "\t", " ", "\u2003", "\u3000", "\n", "\r\n", "\x0b", "\u200b", "\ufeff"]
+# The first and last days Python has, and moments at their edges in any zone.
+EDGE_DATES = [
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01T00:00",
+    "9999-12-31T23:59",
+    "9999-12-31T23:59:59.999999",
+    "0001-01-01 00:00:00",
+    "0001-01-01T00:00Z",
+    "0001-01-01T00:00+14:00",
+    "9999-12-31T23:59-12:00",
+    "10000-01-01",
+    "0000-12-31",
+]
+HUGE_NUMBERS = [
+    str(2**63),  # one past PostgreSQL's bigint
+    "9" * 5000,
+    "-" + "9" * 5000,
+    "1" + "0" * 4300,
+    str(2**63 - 1),
+    str(2**64),
+    str(-(2**63) - 1),
+    "1" * 19,
+    "1e309",
+    "-1e309",
+]
+NEGATIVE_NUMBERS = ["-1", "-0", "-32769", "-2147483649"]
+NULS = ["\x00", "1\x00", "\x001", "2024-01-01\x00", "a\x00b"]
+HOSTILE_VALUES = [*HUGE_NUMBERS, *UNICODE_DIGITS, *EDGE_DATES, *NEGATIVE_NUMBERS, *NULS]
+
+
+# The first and last day, shaped like the value they replace: a date, or a datetime-local
+# value (the first moment given in UTC, which is before year 1 in a zone west of it).
+_EDGES = {"earliest": ("0001-01-01", "T00:00Z"), "latest": ("9999-12-31", "T23:59")}
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """One way to spoil a field's valid value: replace it, respell its digits in another
+    script, put odd spaces around it, make it negative, the first or last day there is, or slip
+    a NUL into it. A failing example prints it."""
+
+    kind: str  # replace, respell, pad, lead, trail, negate, earliest, latest, nul
+    arg: str = ""
+
+    def apply(self, valid: str) -> str:
+        if self.kind == "replace":
+            return self.arg
+        if self.kind == "respell":
+            digits = DIGIT_SCRIPTS[self.arg]
+            respelled = valid.translate(str.maketrans("0123456789", digits))
+            return respelled if respelled != valid else digits[1] + digits[2]
+        if self.kind == "pad":
+            return self.arg + valid + self.arg
+        if self.kind == "lead":
+            return self.arg + valid
+        if self.kind == "trail":
+            return valid + self.arg
+        if self.kind == "negate":
+            return "-" + valid
+        if self.kind in _EDGES:
+            day, time = _EDGES[self.kind]
+            return day + time if valid[10:11] == "T" else day
+        assert self.kind == "nul", self.kind
+        middle = len(valid) // 2
+        return valid[:middle] + "\x00" + valid[middle:]
+
+
+# Its simplest change, which Hypothesis draws first, is one to a number past PostgreSQL's bigint.
+hostile_changes = st.one_of(
+    st.sampled_from(HOSTILE_VALUES).map(lambda value: Hostile("replace", value)),
+    st.sampled_from(sorted(DIGIT_SCRIPTS)).map(lambda script: Hostile("respell", script)),
+    st.builds(Hostile, st.sampled_from(["pad", "lead", "trail"]), st.sampled_from(ODD_SPACES)),
+    st.sampled_from(["negate", "earliest", "latest", "nul"]).map(Hostile),
+)
+
+# What every field meets, whatever the drawn examples: one of each kind of trouble.
+EVERY_FIELD_MEETS = [
+    Hostile("replace", "²"),  # str.isdigit() says yes, int() says no
+    Hostile("respell", "arabic-indic"),  # int() reads these
+    Hostile("pad", "\xa0"),
+    Hostile("replace", "9" * 5000),  # past int()'s 4,300 digits
+    Hostile("negate"),
+    Hostile("earliest"),
+    Hostile("latest"),
+    Hostile("nul"),
+]
+DRAWN_PER_FIELD = 1
+
+
+def fuzz_one_value(test):
+    """For a test taking ``change``: every change in EVERY_FIELD_MEETS, then DRAWN_PER_FIELD
+    drawn ones (FUZZ_SCALE times as many). Few: each is a full request, for every field."""
+    for change in reversed(EVERY_FIELD_MEETS):
+        test = example(change=change)(test)
+    return fuzz(DRAWN_PER_FIELD)(given(change=hostile_changes)(test))
+
+
 long_text = st.builds(
     lambda chunk, times: chunk * times,
     st.text(ANY_CHAR, min_size=1, max_size=3),
@@ -94,6 +208,7 @@ long_text = st.builds(
 junk = st.one_of(
     st.text(ANY_CHAR, max_size=30),
     st.sampled_from(NASTY),
+    st.sampled_from(HOSTILE_VALUES),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.dates().map(datetime.date.isoformat),
     st.datetimes().map(lambda moment: moment.isoformat()[:16]),

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from customers.models import Customer
 from customers.unsubscribe import unsubscribe_token
-from interactions.models import Complaint, Interaction
+from interactions.models import Complaint, FollowUp, Interaction
 from tests.factories import PASSWORD, CustomerFactory, TagFactory
 from tests.interactions.factories import ComplaintFactory
 from tests.interactions.factories_timeline import FollowUpFactory, InteractionFactory
@@ -41,8 +41,6 @@ from .fuzz_helpers import (
     submissions,
     text,
 )
-
-pytestmark = pytest.mark.postgres
 
 
 def when():
@@ -181,6 +179,28 @@ def test_logging_an_interaction_accepts_or_explains_any_input(staff_client, cust
     post_and_check(staff_client, reverse("interactions:log", args=[customer.pk]), body)
 
 
+@pytest.mark.parametrize("occurred_at", ["0001-01-01T00:00Z", "1899-12-31T23:59"])
+def test_an_interaction_back_dated_before_1900_is_refused_not_a_500(
+    staff_client, customer, occurred_at
+):
+    # Once a 500: midnight on 1 January of year 1 in UTC is still year 0 in London, where the
+    # day's counts were then looked up.
+    body = {
+        "kind": "call",
+        "channel": "phone",
+        "occurred_at": occurred_at,
+        "summary": "Rang about the order",
+        "initiated_by": "us",
+        "outcome": "met",
+    }
+    response = staff_client.post(reverse("interactions:log", args=[customer.pk]), body)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "occurred_at": ["That is before 1900: check the year."]
+    }
+    assert not Interaction.objects.exists()
+
+
 @fuzz()
 @given(data=st.data())
 def test_editing_an_interaction_accepts_or_explains_any_input(staff_client, customer, data):
@@ -210,6 +230,39 @@ def test_adding_a_follow_up_accepts_or_explains_any_input(
         )
     )
     post_and_check(staff_client, reverse("interactions:follow-up-new", args=[customer.pk]), body)
+
+
+ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["²", "①", "9" * 5000, "its id in Arabic-Indic digits"],
+    ids=["superscript", "circled", "5000-digits", "arabic-indic"],
+)
+def test_a_follow_up_on_an_interaction_not_named_in_plain_digits_is_refused_not_a_500(
+    staff_client, staff_user, customer, spelling
+):
+    # Once a 500: str.isdigit() passed "²" and 5,000 digits, and the lookup's int() refused
+    # them. A real id in another script's digits is refused too: ids are ASCII.
+    interaction = InteractionFactory(customer=customer)
+    raw = spelling
+    if spelling.startswith("its id"):
+        raw = str(interaction.pk).translate(ARABIC_INDIC_DIGITS)
+    response = staff_client.post(
+        reverse("interactions:follow-up-new", args=[customer.pk]),
+        {
+            "summary": "Call back with the quote",
+            "due_on": (timezone.localdate() + datetime.timedelta(days=1)).isoformat(),
+            "assignee": str(staff_user.pk),
+            "interaction": raw,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "That interaction is not one of this customer's."
+    ]
+    assert not FollowUp.objects.exists()
 
 
 snooze_fields = {
@@ -553,3 +606,23 @@ def test_the_timeline_filters_show_the_page_whatever_the_query(
     assert response.status_code == 200
     if name == "interactions:history-csv":
         b"".join(response.streaming_content)  # the rows are read as the response streams
+
+
+@pytest.mark.parametrize(
+    "name", ["customers:detail", "interactions:history", "interactions:history-csv"]
+)
+def test_a_timeline_to_the_last_day_there_is_shows_every_entry_not_a_500(
+    manager_client, customer, name
+):
+    # Once a 500 (and a CSV download cut off after its 200): the day after 9999-12-31, the
+    # filter's upper bound, cannot be counted.
+    InteractionFactory(customer=customer, summary="Asked about the boiler service")
+    response = manager_client.get(
+        reverse(name, args=[customer.pk]), {"start": "0001-01-01", "end": "9999-12-31"}
+    )
+    assert response.status_code == 200
+    if response.streaming:
+        body = b"".join(response.streaming_content).decode()
+    else:
+        body = response.content.decode()
+    assert "Asked about the boiler service" in body

@@ -28,11 +28,11 @@ from .fuzz_helpers import (
     check_outcome,
     db_fingerprint,
     fuzz,
+    fuzz_one_value,
     rolled_back,
 )
 
 pytestmark = [
-    pytest.mark.postgres,
     # A failing example with a huge cell is printed whole; that is the point.
     pytest.mark.filterwarnings("ignore:Generating overly large repr"),
 ]
@@ -288,6 +288,72 @@ def test_a_customer_since_date_years_ahead_is_a_row_error_not_a_500(manager_clie
     assert [str(error) for error in response.context["preview"].errors] == [
         "Row 2, column customer_since: '9999-12-31' is more than a year ahead; check the year."
     ]
+    assert not Customer.objects.exists()
+
+
+# A row every column of which is filled in and accepted.
+VALID_ROW = {
+    "name": "Ada Lovelace",
+    "company": "Analytical Engines",
+    "email": "row2@example.com",
+    "phone": "+44 20 7946 0000",
+    "preferred_channel": "email",
+    "temperament": "driver",
+    "expectations": "Straight answers.",
+    "unmet_wants": "Weekend hours.",
+    "customer_since": "2020-02-29",
+    "segment": "new",
+    "status": "active",
+    "owner": "sam",
+    "tags": "vip|weekly",
+    "checkin_cadence_days": "30",
+    "birthday": "1990-12-31",
+    "email_opt_out": "no",
+}
+
+
+def test_the_valid_row_fills_every_column():
+    assert list(VALID_ROW) == list(imports.COLUMNS)
+
+
+@fuzz_one_value
+@pytest.mark.parametrize("column", imports.COLUMNS)
+def test_each_column_takes_or_reports_a_hostile_cell(manager_client, people, column, change):
+    row = {**VALID_ROW, column: change.apply(VALID_ROW[column])}
+    with rolled_back():
+        before = db_fingerprint()
+        response = upload(manager_client, write_csv([list(row), list(row.values())]).encode())
+        if check_outcome(manager_client, response, before) == "refused":
+            return  # a NUL: not UTF-8 text, which the upload form says
+        customer_import = CustomerImport.objects.latest("id")
+        response = manager_client.get(customer_import.get_absolute_url())
+        assert response.status_code == 200
+        preview = response.context["preview"]
+        _assert_errors_named_and_shown(preview, response.content.decode(), row_limit=2)
+        assert {(error.row, error.column) for error in preview.errors} <= {(2, column)}
+
+        customers_before, stored = Customer.objects.count(), db_fingerprint()
+        response = manager_client.post(customer_import.get_absolute_url())
+        if preview.errors:
+            assert response.status_code == 200
+            assert db_fingerprint() == stored
+        else:
+            assert response.status_code == 302
+            assert Customer.objects.count() == customers_before + 1
+
+
+@pytest.mark.parametrize(
+    "cell", ["²", "①", "9" * 5000], ids=["superscript", "circled", "5000-digits"]
+)
+def test_a_cadence_cell_int_cannot_read_is_a_row_error_not_a_500(manager_client, people, cell):
+    # Once a 500 on every preview and confirm: str.isdigit() passed the cell, int() refused it.
+    pk = upload_accepted(manager_client, f"name,checkin_cadence_days\nAda,{cell}\n".encode())
+    url = CustomerImport.objects.get(pk=pk).get_absolute_url()
+    for response in (manager_client.get(url), manager_client.post(url)):
+        assert response.status_code == 200
+        [error] = response.context["preview"].errors
+        assert (error.row, error.column) == (2, "checkin_cadence_days")
+        assert "is not a number of days from 1 to 3650" in error.message
     assert not Customer.objects.exists()
 
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from crm.celery import app as celery_app
 from customers.models import Customer
-from tests.factories import CustomerFactory
-from voice.models import Survey
+from tests.factories import CustomerFactory, UserFactory
+from voice.models import FeedbackSubmission, Survey
 from voice.tasks import plan_surveys
 
 from .factories import FeedbackSubmissionFactory, SurveyFactory
@@ -53,6 +53,34 @@ def test_the_task_plans_and_refreshes_too():
     assert plan_surveys.apply().get() == 1
 
     assert Customer.objects.get(pk=customer.pk).loyalty_computed_at is not None
+
+
+def test_beat_processes_stranded_feedback_every_half_minute():
+    entry = settings.CELERY_BEAT_SCHEDULE["process-stranded-feedback"]
+
+    assert entry["task"] in celery_app.tasks
+    assert entry["schedule"] <= 30
+
+
+def test_the_command_processes_feedback_left_received_a_minute_ago_once():
+    UserFactory(role="Manager")
+    stranded = FeedbackSubmissionFactory(
+        state=FeedbackSubmission.State.RECEIVED,
+        acknowledgement=FeedbackSubmission.Acknowledgement.PENDING,
+        created_at=timezone.now() - datetime.timedelta(minutes=2),
+    )
+    FeedbackSubmissionFactory(state=FeedbackSubmission.State.RECEIVED, created_at=timezone.now())
+    out = StringIO()
+
+    call_command("process_stranded_feedback", stdout=out)
+    call_command("process_stranded_feedback", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "1 feedback submissions processed",
+        "0 feedback submissions processed",
+    ]
+    stranded.refresh_from_db()
+    assert stranded.state == FeedbackSubmission.State.PROCESSED
 
 
 def test_the_recompute_command_takes_ids_or_does_everyone():

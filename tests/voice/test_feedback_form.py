@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connection
-from django.test import RequestFactory
+from django.db import OperationalError, connection
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from crm.addresses import client_address
@@ -441,7 +441,6 @@ def test_the_acknowledgement_escapes_what_they_wrote_in_html(manager):
     assert "<img src=x onerror=alert(1)>" in message.body  # plain text stays plain
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_messages_from_a_new_address_at_once_make_one_customer():
     UserFactory(username="mona", role="Manager")
@@ -450,13 +449,14 @@ def test_two_messages_from_a_new_address_at_once_make_one_customer():
     def submit(n):
         try:
             start.wait(timeout=10)
-            services.feedback_submit(
+            submission = services.feedback_store(
                 name="Ada",
                 email="ada@example.com",
                 topic="question",
                 message=f"Question {n}",
                 client_address=f"203.0.113.{n}",
             )
+            services.feedback_process(submission)
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -472,6 +472,123 @@ def test_two_messages_from_a_new_address_at_once_make_one_customer():
     assert Customer.objects.count() == 1
     assert Interaction.objects.filter(customer__email="ada@example.com").count() == 2
     assert set(FeedbackSubmission.objects.values_list("state", flat=True)) == {"processed"}
+
+
+# Stored, then the web process or the database stopped: nothing is left behind ---------------
+
+
+def _stored(**fields) -> FeedbackSubmission:
+    """A submission as a request leaves it when it dies between storing and processing."""
+    return FeedbackSubmissionFactory(
+        email="ada.lovelace@example.com",
+        state=FeedbackSubmission.State.RECEIVED,
+        acknowledgement=Ack.PENDING,
+        **fields,
+    )
+
+
+def test_a_submission_left_received_is_processed_by_the_sweep_a_minute_later_once(
+    manager, tasks_inline, django_capture_on_commit_callbacks
+):
+    submission = _stored(topic="complaint", message="The boiler still leaks.")
+    later = submission.created_at + services.STRANDED_AFTER
+
+    with django_capture_on_commit_callbacks(execute=True):
+        # The request that stored it may still be processing it.
+        assert services.feedback_process_stranded(now=later) == 0
+        processed = [
+            services.feedback_process_stranded(now=later + datetime.timedelta(seconds=1))
+            for _ in range(2)
+        ]
+
+    assert processed == [1, 0]
+    submission.refresh_from_db()
+    assert submission.state == FeedbackSubmission.State.PROCESSED
+    complaint = Complaint.objects.get()
+    assert submission.complaint == complaint
+    assert complaint.customer == Customer.objects.get()
+    assert submission.acknowledgement == Ack.BY_COMPLAINT
+    assert [m.subject for m in mail.outbox] == [f"We have your complaint (case #{complaint.pk})"]
+
+
+def test_a_question_left_received_is_acknowledged_once_the_sweep_has_processed_it(
+    manager, tasks_inline, django_capture_on_commit_callbacks
+):
+    submission = _stored()
+    later = submission.created_at + services.STRANDED_AFTER + datetime.timedelta(seconds=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.feedback_process_stranded(now=later)
+
+    submission.refresh_from_db()
+    assert submission.state == FeedbackSubmission.State.PROCESSED
+    assert submission.acknowledgement == Ack.SENT
+    assert [m.subject for m in mail.outbox] == ["We have your message"]
+
+
+def test_the_acknowledgement_sweep_leaves_a_never_processed_complaint_to_its_case_email(
+    manager, tasks_inline, settings
+):
+    settings.PENDING_EMAIL_RESEND_AFTER_SECONDS = 30 * 60
+    submission = _stored(topic="complaint", message="The boiler still leaks.")
+    FeedbackSubmission.objects.filter(pk=submission.pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=40)
+    )
+
+    assert services.feedback_acknowledgements_resend_pending() == 0
+
+    # A generic "We have your message" now, and the case's own email once it is processed,
+    # would be two emails for one complaint.
+    assert mail.outbox == []
+
+
+def test_staff_can_process_a_received_submission_from_the_admin(
+    manager, tasks_inline, django_capture_on_commit_callbacks
+):
+    _stored()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        FeedbackSubmissionAdmin(FeedbackSubmission, None).process_again(
+            _admin_request(manager), FeedbackSubmission.objects.all()
+        )
+
+    submission = FeedbackSubmission.objects.get()
+    assert submission.state == FeedbackSubmission.State.PROCESSED
+    assert submission.interaction.customer.email == "ada.lovelace@example.com"
+    assert [m.subject for m in mail.outbox] == ["We have your message"]
+
+
+def test_a_database_error_after_the_message_is_stored_says_we_have_it(manager, monkeypatch):
+    def database_gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "customer_by_email", database_gone)
+
+    response = Client(raise_request_exception=False).post("/feedback/", VALID)
+
+    assert response.status_code == 503
+    content = response.content.decode()
+    assert "we have your message, so you don" in content
+    assert "need to send it again" in content
+    assert "try again" not in content
+    # Left received, not failed: the sweep processes it once the database is back.
+    assert FeedbackSubmission.objects.get().state == FeedbackSubmission.State.RECEIVED
+
+
+def test_a_database_error_before_the_message_is_stored_says_to_send_it_again(monkeypatch):
+    def database_gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "feedback_rate_limited", database_gone)
+
+    response = Client(raise_request_exception=False).post("/feedback/", VALID)
+
+    assert response.status_code == 503
+    content = response.content.decode()
+    assert "your message was not saved" in content
+    assert "Please try again in a minute." in content
+    assert "Nothing you have saved is lost" not in content
+    assert not FeedbackSubmission.objects.exists()
 
 
 def _admin_request(user):

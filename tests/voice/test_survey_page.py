@@ -271,7 +271,6 @@ def test_without_anyone_to_log_it_as_the_answer_still_counts(client):
     assert not Interaction.objects.exists()
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_submits_at_once_record_one_answer():
     owner = UserFactory(username="sam")

@@ -1,0 +1,59 @@
+"""Password reset, throttled: a few emails an hour per account and per client address.
+
+Django's reset view emails on every valid request, so anyone could fill someone's inbox, or
+spend the mail provider's quota, by repeating one. Past either limit the visitor sees the same
+"check your email" page as always, whether or not the address has an account, and no email
+goes. The counts live in the database, so every web worker sees the same ones.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from .addresses import client_address
+from .models import PasswordResetRequest
+
+WINDOW = datetime.timedelta(hours=1)
+
+
+def _hash(kind: str, value: str) -> str:
+    return salted_hmac(f"rapport.crm.password-reset-{kind}", value, algorithm="sha256").hexdigest()
+
+
+def password_reset_claim(*, email: str, client_address: str, now=None) -> bool:
+    """Count one reset email for this account and this client, and say whether it may go:
+    False, counting nothing, once either had its limit within the hour.
+
+    A soft limit: two requests at the same instant may both pass, which is fine for keeping
+    an inbox from being flooded."""
+    now = now or timezone.now()
+    since = now - WINDOW
+    account = _hash("account", email.strip().lower())
+    client = _hash("client", client_address)
+    recent = PasswordResetRequest.objects.filter(created_at__gte=since)
+    if (
+        recent.filter(account_hash=account).count() >= settings.PASSWORD_RESET_ACCOUNT_LIMIT
+        or recent.filter(client_hash=client).count() >= settings.PASSWORD_RESET_ADDRESS_LIMIT
+    ):
+        return False
+    with transaction.atomic():
+        # Rows older than the window count for nothing: clearing them keeps the table an hour.
+        PasswordResetRequest.objects.filter(created_at__lt=since).delete()
+        request = PasswordResetRequest(created_at=now, account_hash=account, client_hash=client)
+        request.full_clean()
+        request.save()
+    return True
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form):
+        address = client_address(self.request)
+        if password_reset_claim(email=form.cleaned_data["email"], client_address=address):
+            return super().form_valid(form)
+        # The page a sent email gets: it must not tell whether the address has an account.
+        return HttpResponseRedirect(self.get_success_url())
