@@ -72,6 +72,9 @@ def copy_rows(cursor, table, columns, rows):
 def seed(scale: float, rng: random.Random, staff: int = 20) -> dict:
     from django.db import connection
 
+    from customers.fields import CUSTOMER_FIELDS
+    from customers.models import Customer
+
     n_customers = int(100_000 * scale)
     n_interactions = int(1_000_000 * scale)
     n_follow_ups = int(5_000 * scale)
@@ -110,10 +113,11 @@ def seed(scale: float, rng: random.Random, staff: int = 20) -> dict:
                     "active",
                     users[n % len(users)],
                     None,
-                    now - datetime.timedelta(days=rng.randint(0, 90)),
-                    due,
                     birthday,
                     False,
+                    # The columns Rapport fills in itself.
+                    now - datetime.timedelta(days=rng.randint(0, 90)),
+                    due,
                     None,
                     now,
                     now,
@@ -124,23 +128,14 @@ def seed(scale: float, rng: random.Random, staff: int = 20) -> dict:
             cursor,
             "customers_customer",
             [
-                "name",
-                "company",
-                "email",
-                "phone",
-                "preferred_channel",
-                "temperament",
-                "expectations",
-                "unmet_wants",
-                "customer_since",
-                "segment",
-                "status",
-                "owner_id",
-                "checkin_cadence_days",
+                # In the order of the values above; tags live in a table of their own.
+                *(
+                    Customer._meta.get_field(name).column
+                    for name in CUSTOMER_FIELDS
+                    if name != "tags"
+                ),
                 "last_contact_at",
                 "next_checkin_due",
-                "birthday",
-                "email_opt_out",
                 "archived_at",
                 "created_at",
                 "updated_at",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.forms import QueriedChoiceIterator
 from crm.people import person_name
 
+from .fields import CUSTOMER_FIELDS
 from .models import Customer, Tag
 from .services import normalise_email
 
@@ -61,23 +62,8 @@ class CustomerForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "company",
-            "email",
-            "phone",
-            "preferred_channel",
-            "temperament",
-            "expectations",
-            "unmet_wants",
-            "customer_since",
-            "segment",
-            "status",
-            "owner",
-            "checkin_cadence_days",
-            "birthday",
-            "email_opt_out",
-        ]
+        # Tags are typed as text into tags_text, not picked from a list of every tag.
+        fields = [name for name in CUSTOMER_FIELDS if name != "tags"]
         widgets = {
             # A date input takes only ISO dates: a localised value would show as empty.
             "customer_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -4,6 +4,8 @@ from . import audit, import_views, views
 
 app_name = "customers"
 
+# The profile, <int:pk>/ named "detail", is added by crm/urls.py: it shows the timeline and
+# complaints, so its view lives in interactions, which this app must not import.
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
@@ -11,7 +13,6 @@ urlpatterns = [
     path("import/", import_views.customer_import, name="import"),
     path("import/<int:pk>/", import_views.customer_import_preview, name="import-preview"),
     path("export.csv", import_views.customer_export, name="export"),
-    path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/audit/", audit.customer_audit, name="audit"),
     path("<int:pk>/archive/", views.customer_archive, name="archive"),

@@ -9,8 +9,6 @@ from crm.pagination import FirstPageCountingPaginator
 from crm.people import person_name
 from crm.redirects import redirect_to_next
 from crm.roles import can_edit_customer, is_manager, manager_required
-from interactions.complaint_views import complaints_for_profile
-from interactions.views import profile_context
 
 from . import services
 from .filters import CustomerFilter, is_filtered
@@ -69,25 +67,6 @@ def customer_create(request):
         messages.success(request, _("%(name)s was added.") % {"name": customer.name})
         return redirect(customer)
     return render(request, "customers/customer_form.html", {"form": form, "customer": None})
-
-
-def customer_detail(request, pk):
-    # The tags are read where the page shows them: prefetched, they took longer to load.
-    customer = get_object_or_404(Customer.objects.select_related("owner"), pk=pk)
-    people = list(assignable_users())
-    return render(
-        request,
-        "customers/customer_detail.html",
-        {
-            "customer": customer,
-            "can_edit": can_edit_customer(request.user, customer),
-            "reassign_form": ReassignForm(initial={"owner": customer.owner_id}, people=people)
-            if is_manager(request.user)
-            else None,
-            "complaints": complaints_for_profile(customer),
-            **profile_context(request, customer, people),
-        },
-    )
 
 
 def customer_edit(request, pk):

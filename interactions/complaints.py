@@ -16,10 +16,10 @@ from crm.enqueue import enqueue
 from crm.people import person_name
 from customers.models import Customer
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
-from voice.loyalty import schedule_recompute
 
 from .models import Complaint, ComplaintEvent, Interaction
 from .services import interaction_log
+from .signals import customer_experience_changed
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def complaint_open(
         note=complaint.get_severity_display(),
     )
     _enqueue_email(complaint, ACKNOWLEDGEMENT)
-    schedule_recompute(customer.pk)
+    customer_experience_changed.send(sender=Complaint, customer_id=customer.pk)
     return complaint
 
 
@@ -160,7 +160,7 @@ def complaint_transition(
     if to_status == Complaint.Status.RESOLVED:
         _enqueue_email(locked, RESOLUTION)
     if to_status in (Complaint.Status.RESOLVED, Complaint.Status.CLOSED, Complaint.Status.OPEN):
-        schedule_recompute(locked.customer_id)
+        customer_experience_changed.send(sender=Complaint, customer_id=locked.customer_id)
     complaint.refresh_from_db()
     return complaint
 
@@ -204,7 +204,7 @@ def complaint_update(
         ComplaintEvent(complaint=locked, kind=kind, actor=actor, note=note) for kind, note in events
     )
     if "remedy_accepted" in changed:
-        schedule_recompute(locked.customer_id)
+        customer_experience_changed.send(sender=Complaint, customer_id=locked.customer_id)
     complaint.refresh_from_db()
     return complaint
 

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.services import refresh_next_checkin
-from voice.loyalty import schedule_recompute
 
 from . import stats
 from .models import FollowUp, Interaction, Reminder
+from .signals import customer_experience_changed
 
 # A clock a little ahead of the server's should not make "now" count as the future.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
@@ -73,7 +73,7 @@ def interaction_log(*, customer: Customer, author, summary: str, **fields) -> In
         refreshed = refresh_last_contact(customer.pk, logged_at=interaction.occurred_at)
         customer.last_contact_at = refreshed.last_contact_at
         customer.next_checkin_due = refreshed.next_checkin_due
-    schedule_recompute(customer.pk)
+    customer_experience_changed.send(sender=Interaction, customer_id=customer.pk)
     return interaction
 
 
@@ -89,7 +89,7 @@ def interaction_update(interaction: Interaction, **fields) -> Interaction:
     for when in {occurred_before, interaction.occurred_at}:
         stats.recount_closed_day(when)
     refresh_last_contact(interaction.customer_id)
-    schedule_recompute(interaction.customer_id)
+    customer_experience_changed.send(sender=Interaction, customer_id=interaction.customer_id)
     return interaction
 
 

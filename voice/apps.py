@@ -1,6 +1,17 @@
 from django.apps import AppConfig
 
+from interactions.signals import customer_experience_changed
+
 
 class VoiceConfig(AppConfig):
     name = "voice"
     verbose_name = "Voice of the customer"
+
+    def ready(self):
+        # Imported here because loyalty reads the models, which Django has not loaded yet
+        # when it imports this module; interactions cannot import it, being below voice.
+        from . import loyalty
+
+        customer_experience_changed.connect(
+            loyalty.recompute_on_experience_change, dispatch_uid="voice.loyalty.recompute"
+        )

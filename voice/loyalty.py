@@ -333,3 +333,10 @@ def schedule_recompute(customer_id: int) -> None:
     # robust: the change is committed; if the broker is down the stale-score refresh catches up,
     # and a saved interaction must not turn into a 500 for the person who logged it.
     transaction.on_commit(_Recompute(customer_id), robust=True)
+
+
+def recompute_on_experience_change(sender, *, customer_id: int, **kwargs) -> None:
+    """Receives interactions' customer_experience_changed (connected in VoiceConfig.ready)."""
+    # Signals run synchronously, inside the sender's transaction: schedule_recompute still sees
+    # what that transaction has queued, and enqueues one recomputation per customer.
+    schedule_recompute(customer_id)

@@ -437,7 +437,7 @@ def test_second_row_with_the_same_email_in_the_file_is_an_error_in_both_modes(db
 
 
 def test_duplicates_are_found_across_chunks(db, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(imports.preview, "CHUNK_SIZE", 2)
     CustomerFactory(email="c@example.com", name="Existing C")
     text = "name,email\nA,a@example.com\nB,b@example.com\nC,c@example.com\nD,\nE,a@example.com\n"
     preview = imports.validate_import(text, "skip")

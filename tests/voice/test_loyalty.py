@@ -4,6 +4,7 @@ recomputation when an input changes, and where the score shows."""
 import datetime
 
 import pytest
+from django.apps import apps
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,6 +15,7 @@ from customers.models import Customer
 from interactions.complaints import complaint_transition, complaint_update
 from interactions.models import Interaction
 from interactions.services import interaction_log, interaction_update
+from interactions.signals import customer_experience_changed
 from tests.factories import CustomerFactory
 from tests.interactions.factories import ComplaintFactory, InteractionFactory
 from voice import loyalty
@@ -355,6 +357,27 @@ def test_logging_an_interaction_queues_a_recomputation_once_it_commits(
         assert queued == []  # not before the commit: the task must see the interaction
     for callback in callbacks:
         callback()
+
+    assert queued == [customer.pk]
+
+
+@pytest.mark.django_db
+def test_interactions_reach_the_recomputation_only_through_the_signal_voice_connects(
+    queued, django_capture_on_commit_callbacks
+):
+    # interactions sits below voice and may not import it: it sends a signal, and voice's
+    # AppConfig.ready connects the recomputation to it.
+    customer = CustomerFactory()
+    assert customer_experience_changed.disconnect(dispatch_uid="voice.loyalty.recompute")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            interaction_log(customer=customer, author=customer.owner, summary="Call")
+    finally:
+        apps.get_app_config("voice").ready()
+    assert queued == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        interaction_log(customer=customer, author=customer.owner, summary="Call again")
 
     assert queued == [customer.pk]
 

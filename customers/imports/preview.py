@@ -1,0 +1,149 @@
+"""Matching a file's rows to the customers they would create or update: the preview a manager
+confirms, worked out a chunk of rows at a time.
+
+Each chunk's emails are looked up in one query; when importing, the chunk is handed to a writer
+before the next chunk is read, so memory stays flat however long the file is.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from ..models import Customer, CustomerImport
+from ..services import CHECKIN_INPUTS, refresh_next_checkin
+from .reading import Reader, Row, RowError
+
+CHUNK_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A row whose email already belongs to a customer, and what the import does about it."""
+
+    SKIP = "skip"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+
+    row: int
+    email: str
+    customer_id: int
+    customer_name: str
+    action: str
+
+
+@dataclass
+class Preview:
+    row_count: int = 0
+    to_create: int = 0
+    to_update: int = 0
+    to_skip: int = 0  # existing customers left as they are, skipped or already up to date
+    duplicates: list[Duplicate] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def to_import(self) -> int:
+        return self.to_create + self.to_update
+
+
+class RowWriter(Protocol):
+    """Where run() hands the rows when importing (writing.Writer)."""
+
+    def create(self, row: Row) -> None: ...
+
+    def update(self, customer: Customer, fields: list[str], tags: list[str] | None) -> None: ...
+
+    def discard(self) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+def _chunked(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _existing_by_email(emails: list[str], *, with_tags: bool) -> dict[str, Customer]:
+    if not emails:
+        return {}
+    # Lower(email) with email <> '' matches the partial unique index on PostgreSQL.
+    queryset = (
+        Customer.objects.annotate(email_ci=Lower("email"))
+        .filter(~Q(email=""), email_ci__in=emails)
+        .order_by()
+    )
+    if with_tags:
+        queryset = queryset.prefetch_related("tags")
+    else:
+        queryset = queryset.only("id", "name", "email")
+    return {customer.email_ci: customer for customer in queryset}
+
+
+def _apply(customer: Customer, row: Row) -> tuple[list[str], list[str] | None]:
+    """Put the row's values on the customer: (fields that changed, new tags or None if the same)."""
+    changed = [name for name, value in row.values.items() if getattr(customer, name) != value]
+    for name in changed:
+        setattr(customer, name, row.values[name])
+    if CHECKIN_INPUTS.intersection(changed):
+        before = customer.next_checkin_due
+        refresh_next_checkin(customer)
+        if customer.next_checkin_due != before:
+            changed.append("next_checkin_due")
+    tags = None
+    if row.tags is not None:
+        current = {tag.name.lower() for tag in customer.tags.all()}
+        if current != {name.lower() for name in row.tags}:
+            tags = row.tags
+    return changed, tags
+
+
+def run(text: str, duplicates: str, writer: RowWriter | None) -> Preview:
+    """What importing the text does; with a writer, the rows are handed to it a chunk at a time."""
+    reader = Reader(text)
+    preview = Preview(errors=reader.errors)
+    update = duplicates == CustomerImport.Duplicates.UPDATE
+    for chunk in _chunked(reader.rows(), CHUNK_SIZE):
+        existing = _existing_by_email([r.email for r in chunk if r.email], with_tags=update)
+        for row in chunk:
+            customer = existing.get(row.email) if row.email else None
+            if customer is None:
+                preview.to_create += 1
+                if writer:
+                    writer.create(row)
+                continue
+            name = customer.name  # before the row's name replaces it
+            if not update:
+                action = Duplicate.SKIP
+            else:
+                fields, tags = _apply(customer, row)
+                action = Duplicate.UPDATE if fields or tags is not None else Duplicate.UNCHANGED
+                if writer and action == Duplicate.UPDATE:
+                    writer.update(customer, fields, tags)
+            if action == Duplicate.UPDATE:
+                preview.to_update += 1
+            else:
+                preview.to_skip += 1
+            preview.duplicates.append(Duplicate(row.number, row.email, customer.pk, name, action))
+        if writer and preview.errors:
+            writer.discard()  # nothing will be written; keep memory flat while checking on
+        elif writer:
+            writer.flush()
+    preview.row_count = reader.row_count
+    return preview
+
+
+def validate_import(text: str, duplicates: str) -> Preview:
+    """What importing this text would do, and every problem that stops it; writes nothing."""
+    return run(text, duplicates, writer=None)
