@@ -1,4 +1,11 @@
 from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """A hash of ``value`` keyed with SECRET_KEY and ``purpose``: equal for equal values, and
+    useless for anything else, so an address or email can be counted without being stored."""
+    return salted_hmac(f"rapport.{purpose}", value, algorithm="sha256").hexdigest()
 
 
 def client_address(request) -> str:

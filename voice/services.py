@@ -17,10 +17,10 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from crm.addresses import keyed_hash
 from crm.dates import email_sweep_window
 from crm.emails import send_templated_email
 from crm.enqueue import enqueue
@@ -51,7 +51,7 @@ def describe(error: BaseException) -> str:
 
 def client_hash(address: str) -> str:
     """A keyed hash of the client's address: equal for equal addresses, useless elsewhere."""
-    return salted_hmac("rapport.voice.feedback-client", address, algorithm="sha256").hexdigest()
+    return keyed_hash("voice.feedback-client", address)
 
 
 def customer_by_email(email: str) -> Customer | None:
@@ -126,6 +126,8 @@ def feedback_process(submission: FeedbackSubmission) -> FeedbackSubmission:
     """Find or create the customer, log the interaction (a complaint opens a case), and
     acknowledge a new submission. Safe to run again on a received, held or failed one; a
     database error leaves it as it was, anything else marks it failed."""
+    if submission.state == State.SPAM:
+        return submission  # stored for the record, and no further
     _process_first(
         FeedbackSubmission.objects.filter(
             pk=submission.pk, state__in=[State.RECEIVED, State.HELD, State.FAILED]

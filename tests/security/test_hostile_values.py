@@ -31,6 +31,7 @@ from .fuzz_helpers import (
     rolled_back,
 )
 from .world import PATTERNS
+from .world import _customer_fields as world_customer_fields
 
 pytestmark = [
     pytest.mark.django_db,
@@ -72,24 +73,16 @@ def _names(body) -> list[str]:
 
 
 def _customer_fields(**fields) -> dict:
-    return {
-        "name": "Grace Hopper",
-        "company": "Navy Yard",
-        "email": "grace@example.com",
-        "phone": "+44 20 7946 0000",
-        "preferred_channel": "phone",
-        "temperament": "driver",
-        "expectations": "Straight answers.",
-        "unmet_wants": "Weekend hours.",
-        "customer_since": "2025-01-15",
-        "segment": "new",
-        "status": "active",
-        "checkin_cadence_days": "30",
-        "birthday": "1990-12-31",
-        "email_opt_out": "on",
-        "tags_text": "vip, weekly",
+    """world's customer body with every field filled in, so that each has a value to spoil."""
+    return world_customer_fields(
+        unmet_wants="Weekend hours.",
+        segment="new",
+        checkin_cadence_days="30",
+        birthday="1990-12-31",
+        email_opt_out="on",
+        tags_text="vip, weekly",
         **fields,
-    }
+    )
 
 
 def _interaction_fields(**fields) -> dict:

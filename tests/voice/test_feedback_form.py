@@ -558,10 +558,11 @@ def test_staff_can_process_a_received_submission_from_the_admin(
     assert [m.subject for m in mail.outbox] == ["We have your message"]
 
 
-def test_a_database_error_after_the_message_is_stored_says_we_have_it(manager, monkeypatch):
-    def database_gone(*args, **kwargs):
-        raise OperationalError("server closed the connection unexpectedly")
+def database_gone(*args, **kwargs):
+    raise OperationalError("server closed the connection unexpectedly")
 
+
+def test_a_database_error_after_the_message_is_stored_says_we_have_it(manager, monkeypatch):
     monkeypatch.setattr(services, "customer_by_email", database_gone)
 
     response = Client(raise_request_exception=False).post("/feedback/", VALID)
@@ -576,9 +577,6 @@ def test_a_database_error_after_the_message_is_stored_says_we_have_it(manager, m
 
 
 def test_a_database_error_before_the_message_is_stored_says_to_send_it_again(monkeypatch):
-    def database_gone(*args, **kwargs):
-        raise OperationalError("server closed the connection unexpectedly")
-
     monkeypatch.setattr(services, "feedback_rate_limited", database_gone)
 
     response = Client(raise_request_exception=False).post("/feedback/", VALID)
