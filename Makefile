@@ -16,11 +16,11 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Without DATABASE_URL, crm.local_postgres starts PostgreSQL from var/postgres/ for the run and
+# Without DATABASE_URL, config.local_postgres starts PostgreSQL from var/postgres/ for the run and
 # stops it afterwards; make test uses a server of its own in var/test-postgres/.
 run: install
 	@mkdir -p var
-	$(BIN)/python -m crm.local_postgres var/postgres -- $(MAKE) --no-print-directory serve
+	$(BIN)/python -m config.local_postgres var/postgres -- $(MAKE) --no-print-directory serve
 
 serve:
 	$(BIN)/python manage.py migrate --noinput
@@ -34,10 +34,11 @@ serve:
 
 test: install
 	@mkdir -p var
-	$(BIN)/python -m crm.local_postgres --for-tests var/test-postgres -- $(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/python -m config.local_postgres --for-tests var/test-postgres -- $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check .
 
 format: install

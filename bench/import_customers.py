@@ -20,7 +20,7 @@ import unicodedata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 FIRST = ["Ada", "Bilal", "Chen", "Dara", "Eve", "Femi", "Grace", "Hugo", "Ines", "Jon", "Kai"]
 LAST = ["Lovelace", "Okafor", "Wang", "Murphy", "Smith", "García", "Novak", "Khan", "Berg"]

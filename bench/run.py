@@ -84,7 +84,7 @@ def seed_database(scale, staff=20):
         check=True,
         capture_output=True,
         text=True,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -197,7 +197,7 @@ def gunicorn(database_url, **extra_env):
     server = subprocess.Popen(
         [
             str(Path(PYTHON).parent / "gunicorn"),
-            "crm.wsgi",
+            "config.wsgi",
             "--bind",
             bind,
             "--workers",
@@ -267,7 +267,7 @@ def job_at_risk():
     AT_RISK_CACHE_SECONDS, when the kept scores have run out."""
     from django.utils import timezone
 
-    from crm.at_risk import _at_risk_rows
+    from front.at_risk import _at_risk_rows
 
     now = timezone.now()
     timings = []

@@ -13,8 +13,8 @@ os.environ.setdefault("SECRET_KEY", "bench")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
-from crm.settings import *  # noqa: E402,F403
-from crm.settings import STORAGES  # noqa: E402
+from config.settings import *  # noqa: E402,F403
+from config.settings import STORAGES  # noqa: E402
 
 ROOT_URLCONF = "bench.urls"
 SECURE_SSL_REDIRECT = False

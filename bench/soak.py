@@ -54,7 +54,7 @@ def celery_worker(database_url, broker):
         [
             str(Path(sys.executable).parent / "celery"),
             "-A",
-            "crm",
+            "config",
             "worker",
             "--concurrency",
             "1",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm.urls import urlpatterns as app_urlpatterns
+from config.urls import urlpatterns as app_urlpatterns
 
 from . import floor
 

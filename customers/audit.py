@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.shortcuts import get_object_or_404, render
 
-from crm.roles import manager_required
+from core.roles import manager_required
 
 from .models import Customer
 

@@ -4,7 +4,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import BootstrapForm
+from core.forms import BootstrapForm
 
 from .forms import assignable_users, person_choices
 from .models import Customer, Tag

@@ -4,8 +4,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import QueriedChoiceIterator
-from crm.people import person_name
+from core.forms import QueriedChoiceIterator
+from core.people import person_name
 
 from .fields import CUSTOMER_FIELDS
 from .models import Customer, Tag

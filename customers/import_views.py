@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from crm.csv_downloads import csv_download
-from crm.roles import manager_required
+from core.csv_downloads import csv_download
+from core.roles import manager_required
 
 from . import exports, imports
 from .filters import CustomerFilter

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from crm.links import link
+from core.links import link
 
 from .querysets import CustomerQuerySet
 

@@ -4,7 +4,7 @@ from . import audit, import_views, views
 
 app_name = "customers"
 
-# The profile, <int:pk>/ named "detail", is added by crm/urls.py: it shows the timeline and
+# The profile, <int:pk>/ named "detail", is added by config/urls.py: it shows the timeline and
 # complaints, so its view lives in interactions, which this app must not import.
 urlpatterns = [
     path("", views.customer_list, name="list"),

@@ -5,10 +5,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from crm.pagination import FirstPageCountingPaginator
-from crm.people import person_name
-from crm.redirects import redirect_to_next
-from crm.roles import can_edit_customer, is_manager, manager_required
+from core.pagination import FirstPageCountingPaginator
+from core.people import person_name
+from core.redirects import redirect_to_next
+from core.roles import can_edit_customer, is_manager, manager_required
 
 from . import services
 from .filters import CustomerFilter, is_filtered

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.numbers import parse_id
-from crm.roles import can_work_complaint
+from core.numbers import parse_id
+from core.roles import can_work_complaint
 from customers.models import Customer
 
 from . import complaints

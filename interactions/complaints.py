@@ -10,10 +10,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.dates import email_sweep_window
-from crm.emails import send_templated_email
-from crm.enqueue import enqueue
-from crm.people import person_name
+from core.dates import email_sweep_window
+from core.emails import send_templated_email
+from core.enqueue import enqueue
+from core.people import person_name
 from customers.models import Customer
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
 

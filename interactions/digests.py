@@ -20,8 +20,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.emails import send_templated_email
-from crm.roles import MANAGER_GROUP
+from core.emails import send_templated_email
+from core.roles import MANAGER_GROUP
 
 from .models import Complaint, Digest, Reminder
 from .reminders import target_breached

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import BootstrapFieldsMixin
+from core.forms import BootstrapFieldsMixin
 from customers.forms import assignable_users, person_choices
 
 from .forms import DateInput

@@ -4,9 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import BootstrapFieldsMixin
-from crm.numbers import parse_id
-from crm.people import person_name
+from core.forms import BootstrapFieldsMixin
+from core.numbers import parse_id
+from core.people import person_name
 from customers.forms import assignable_users, person_choices
 
 from .models import FollowUp, Interaction

@@ -3,9 +3,9 @@
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from crm.csv_downloads import csv_download
-from crm.people import person_name
-from crm.roles import manager_required
+from core.csv_downloads import csv_download
+from core.people import person_name
+from core.roles import manager_required
 from customers.models import Customer
 
 from .filters import TimelineFilterForm

@@ -1,12 +1,12 @@
 """The customer's profile page, /customers/<id>/.
 
 It lives here rather than in customers because it shows this app's timeline, follow-ups and
-complaints, and customers sits below interactions; crm/urls.py registers it in the customers
+complaints, and customers sits below interactions; config/urls.py registers it in the customers
 namespace, so it is still "customers:detail"."""
 
 from django.shortcuts import get_object_or_404, render
 
-from crm.roles import can_edit_customer, is_manager
+from core.roles import can_edit_customer, is_manager
 from customers.forms import ReassignForm, assignable_users
 from customers.models import Customer
 

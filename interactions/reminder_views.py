@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from crm.redirects import redirect_to_next
-from crm.roles import is_manager, manager_required
+from core.redirects import redirect_to_next
+from core.roles import is_manager, manager_required
 
 from . import reminders
 from .models import Reminder

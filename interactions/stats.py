@@ -13,7 +13,7 @@ from django.db.models import Count, Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from crm.dates import start_of_day
+from core.dates import start_of_day
 
 from .models import Interaction, InteractionDayCount, InteractionDaysCounted
 

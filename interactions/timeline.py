@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db import connection
 
-from crm.dates import start_of_day
+from core.dates import start_of_day
 
 from .models import Complaint, ComplaintEvent, FollowUp, Interaction
 

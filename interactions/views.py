@@ -15,9 +15,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm.numbers import parse_id
-from crm.redirects import safe_next_url
-from crm.roles import can_edit_interaction, can_work_follow_up, is_manager
+from core.numbers import parse_id
+from core.redirects import safe_next_url
+from core.roles import can_edit_interaction, can_work_follow_up, is_manager
 from customers.forms import assignable_users
 from customers.models import Customer
 

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from .factories import UserFactory
 
@@ -86,3 +87,13 @@ def other_staff_client(other_staff_user):
 @pytest.fixture
 def manager_client(manager_user):
     return _client_for(manager_user)
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+@pytest.fixture
+def today(now):
+    return timezone.localdate(now)

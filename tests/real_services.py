@@ -9,7 +9,7 @@ from email.parser import BytesParser
 
 from aiosmtpd.controller import Controller
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 
 
 class Inbox:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from crm.enqueue import enqueue
+from core.enqueue import enqueue
 from customers.models import Customer
 from interactions.models import Complaint, Interaction
 

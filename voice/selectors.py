@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
 
-from crm.dates import start_of_day
+from core.dates import start_of_day
 from interactions.models import Complaint
 
 from .models import Survey

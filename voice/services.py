@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from crm.addresses import keyed_hash
-from crm.dates import email_sweep_window
-from crm.emails import send_templated_email
-from crm.enqueue import enqueue
-from crm.roles import MANAGER_GROUP
+from core.addresses import keyed_hash
+from core.dates import email_sweep_window
+from core.emails import send_templated_email
+from core.enqueue import enqueue
+from core.roles import MANAGER_GROUP
 from customers.models import Customer
 from customers.services import customer_create, normalise_email
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_url

@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from crm.emails import send_templated_email
-from crm.enqueue import enqueue
+from core.emails import send_templated_email
+from core.enqueue import enqueue
 from customers.models import Customer
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
 from interactions.models import Complaint, Interaction

@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from crm.addresses import client_address
-from crm.middleware import note_kept
+from core.addresses import client_address
+from core.middleware import note_kept
 
 from . import services, surveys
 from .forms import FeedbackForm, SurveyForm

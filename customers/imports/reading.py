@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from crm.csv_downloads import FORMULA_STARTS
+from core.csv_downloads import FORMULA_STARTS
 
 from ..fields import CUSTOMER_FIELDS
 from .cells import BadCell, Cleaner, shown
@@ -99,7 +99,7 @@ def _delimiter(text: str) -> str:
 
 
 def undefuse(value: str) -> str:
-    """The cell as it was before the export defused it (crm.csv_downloads.defuse puts an
+    """The cell as it was before the export defused it (core.csv_downloads.defuse puts an
     apostrophe before a cell a spreadsheet would run), so an exported file imports unchanged."""
     if value[:1] == "'" and value[1:2] and value[1] in FORMULA_STARTS:
         return value[1:]

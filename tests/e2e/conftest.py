@@ -230,7 +230,7 @@ def worker(inbox, monkeypatch):
     from celery.contrib.testing.worker import start_worker
     from celery.signals import task_postrun
 
-    from crm.celery import app as celery_app
+    from config.celery import app as celery_app
 
     def close_connection(**kwargs):
         # The task's connection belongs to the worker's thread: none may outlive the test

@@ -1,6 +1,6 @@
 """Scheduled email when a worker is killed mid-send, two beats run at once, or SMTP is away.
 
-Workers and beats run as real processes (``celery -A crm worker|beat``), configured through
+Workers and beats run as real processes (``celery -A config worker|beat``), configured through
 the environment as in production, so a test can SIGKILL one with its prefork children. They
 use the pytest database (the tests commit, so the processes see the rows), a Redis queue of the
 test's own (``CELERY_QUEUE``) and an aiosmtpd server in this process that counts what arrives.
@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from interactions import tasks
 from interactions.complaints import complaint_open
 from interactions.digests import ABANDONED_ERROR
@@ -81,7 +81,7 @@ def _wait_until(check, what, timeout=TIMEOUT):
 
 
 class CeleryProcesses:
-    """Starts ``celery -A crm`` workers and beats in process groups of their own and kills
+    """Starts ``celery -A config`` workers and beats in process groups of their own and kills
     every one of them, prefork children included, however the test ends."""
 
     def __init__(self, tmp_path, queue, smtp_port):
@@ -90,7 +90,7 @@ class CeleryProcesses:
         db = connection.settings_dict
         self.env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "crm.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             # DEBUG keeps SECRET_KEY and ALLOWED_HOSTS optional; nothing here serves HTTP.
             "DEBUG": "1",
             "RAPPORT_VAR_DIR": str(tmp_path / "var"),
@@ -108,7 +108,7 @@ class CeleryProcesses:
     def start(self, name, *args, **env):
         log = open(self.tmp_path / f"{name}.log", "w")  # noqa: SIM115 (closed on kill)
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "crm", *args, "--loglevel=info"],
+            [sys.executable, "-m", "celery", "-A", "config", *args, "--loglevel=info"],
             cwd=ROOT,
             env={**self.env, **{key: str(value) for key, value in env.items()}},
             stdout=log,

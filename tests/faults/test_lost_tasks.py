@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from crm.celery import app as celery_app
-from crm.middleware import service_unavailable
+from config.celery import app as celery_app
+from core.middleware import service_unavailable
 from interactions import tasks as interaction_tasks
 from interactions.models import Complaint, ComplaintEvent
 from tests.factories import CustomerFactory, UserFactory

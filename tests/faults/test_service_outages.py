@@ -153,7 +153,7 @@ def database_url(port: int | None = None, **options: str) -> str:
 def service_env(*, database: str, broker: str, smtp_port: int | None = None) -> dict[str, str]:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "1",
         "DATABASE_URL": database,
         "CELERY_BROKER_URL": broker,
@@ -175,7 +175,7 @@ def service_env(*, database: str, broker: str, smtp_port: int | None = None) -> 
 
 def start_web(processes: Processes, env: dict[str, str]) -> str:
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "crm.wsgi", "--bind", f"127.0.0.1:{port}"]
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", "1", "--timeout", "60", "--graceful-timeout", "2"]
     processes.start("web", command, env)
     base = f"http://127.0.0.1:{port}"
@@ -191,7 +191,7 @@ def start_web(processes: Processes, env: dict[str, str]) -> str:
 
 
 def start_worker_and_beat(processes: Processes, env: dict[str, str], folder: Path) -> None:
-    celery = [sys.executable, "-m", "celery", "-A", "crm"]
+    celery = [sys.executable, "-m", "celery", "-A", "config"]
     worker = ["worker", "--loglevel", "INFO", "--concurrency", "1"]
     worker += ["--hostname", f"faults-{uuid.uuid4().hex[:8]}@%h"]
     worker += ["--without-gossip", "--without-mingle", "--without-heartbeat"]

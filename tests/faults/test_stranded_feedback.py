@@ -14,7 +14,7 @@ from django.db import connection, connections
 from django.db.models import F
 from django.test import Client
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from customers.models import Customer
 from interactions.models import Complaint
 from tests.factories import UserFactory

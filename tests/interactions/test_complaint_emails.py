@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import dateformat, timezone
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from customers.models import Customer
 from interactions import complaints
 from interactions.complaints import complaint_open, complaint_send_email, complaint_transition

@@ -17,7 +17,7 @@ from celery.signals import task_postrun
 from django.db import connection
 from django.utils import timezone
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from interactions import tasks
 from interactions.digests import schedule_digests
 from interactions.models import Digest, Reminder

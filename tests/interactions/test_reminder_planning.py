@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from customers.services import customers_reassign
 from interactions.complaints import complaint_update
 from interactions.digests import escalation_send

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from crm.dates import start_of_day
+from core.dates import start_of_day
 from interactions.models import ComplaintEvent, FollowUp, Interaction
 from tests.factories import CustomerFactory, UserFactory
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from customers.models import Customer
 from tests.factories import CustomerFactory, UserFactory
 from voice.models import FeedbackSubmission, Survey

@@ -11,8 +11,8 @@ from django.db import OperationalError, connection
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from crm.addresses import client_address
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
+from core.addresses import client_address
 from customers.models import Customer
 from interactions.models import Complaint, Interaction
 from tests.factories import CustomerFactory, UserFactory

@@ -9,9 +9,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from crm import at_risk
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from customers.models import Customer
+from front import at_risk
 from interactions.complaints import complaint_transition, complaint_update
 from interactions.models import Interaction
 from interactions.services import interaction_log, interaction_update

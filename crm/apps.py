@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class CrmConfig(AppConfig):
-    name = "crm"
-    verbose_name = "Rapport"
