@@ -221,7 +221,7 @@ def measure(customers, due, owners, rng):
     from django.db.models import Max
 
     from interactions.models import Reminder
-    from interactions.reminders import plan_reminders
+    from interactions.reminders.planning import plan_reminders
 
     first_reminder_id = Reminder.objects.aggregate(last=Max("pk"))["last"] or 0
     try:

@@ -281,7 +281,7 @@ def job_at_risk():
 def job_plan():
     from django.db import connection
 
-    from interactions.reminders import plan_reminders
+    from interactions.reminders.planning import plan_reminders
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE interactions_reminder, interactions_digest CASCADE")

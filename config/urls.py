@@ -6,7 +6,7 @@ from core import health, password_reset
 from customers import urls as customer_urls
 from customers.unsubscribe_views import unsubscribe
 from front import dashboard_views, views
-from interactions import profile_views
+from interactions import views as interaction_views
 
 # Django's account pages, its password reset swapped for the throttled one.
 account_urls = [
@@ -22,7 +22,7 @@ account_urls = [
 # timeline and complaints: customers sits below interactions and cannot import it.
 customer_pages = [
     *customer_urls.urlpatterns,
-    path("<int:pk>/", profile_views.customer_detail, name="detail"),
+    path("<int:pk>/", interaction_views.customer_detail, name="detail"),
 ]
 
 urlpatterns = [

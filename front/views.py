@@ -5,10 +5,10 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from customers.models import Customer
-from interactions.complaint_views import with_badges
+from interactions.complaints.selectors import with_badges
 from interactions.forms import SnoozeForm
 from interactions.models import Complaint, FollowUp
-from interactions.reminders import reminders_for
+from interactions.reminders.planning import reminders_for
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from core.emails import send_templated_email
 from core.roles import MANAGER_GROUP
 
 from .models import Complaint, Digest, Reminder
-from .reminders import target_breached
+from .reminders.planning import target_breached
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,9 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from . import complaints, digests, reminders, stats
+from . import digests, stats
+from .complaints import services as complaints
+from .reminders import planning as reminders
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import complaint_views, history_views, reminder_views, views
+from . import history_views, views
+from .complaints import views as complaint_views
+from .reminders import views as reminder_views
 
 app_name = "interactions"
 
@@ -16,7 +18,7 @@ urlpatterns = [
     ),
     path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow-up-done"),
     path("follow-ups/<int:pk>/snooze/", views.follow_up_snooze, name="follow-up-snooze"),
-    # Complaint cases (interactions/complaint_views.py)
+    # Complaint cases (interactions/complaints/views.py)
     path("complaints/", complaint_views.complaint_list, name="complaints"),
     path("complaints/<int:pk>/", complaint_views.complaint_detail, name="complaint"),
     path(
@@ -30,7 +32,7 @@ urlpatterns = [
         name="complaint-transition",
     ),
     path("complaints/<int:pk>/update/", complaint_views.complaint_update, name="complaint-update"),
-    # Reminders (interactions/reminder_views.py)
+    # Reminders (interactions/reminders/views.py)
     path("reminders/", reminder_views.reminder_list, name="reminders"),
     path("reminders/<int:pk>/done/", reminder_views.reminder_done, name="reminder-done"),
     path("reminders/<int:pk>/snooze/", reminder_views.reminder_snooze, name="reminder-snooze"),

@@ -17,11 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.numbers import parse_id
 from core.redirects import safe_next_url
-from core.roles import can_edit_interaction, can_work_follow_up, is_manager
-from customers.forms import assignable_users
+from core.roles import can_edit_customer, can_edit_interaction, can_work_follow_up, is_manager
+from customers.forms import ReassignForm, assignable_users
 from customers.models import Customer
 
 from . import services
+from .complaints.selectors import complaints_for_profile
 from .filters import FollowUpFilter, TimelineFilterForm
 from .forms import FollowUpForm, InteractionForm, SnoozeForm, local_now_to_the_minute
 from .models import FollowUp, Interaction
@@ -118,6 +119,25 @@ def profile_context(request, customer: Customer, people: list) -> dict:
         "snooze_choices": SnoozeForm.row_choices(),
         "today": timezone.localdate(),
     }
+
+
+def customer_detail(request, pk):
+    # The tags are read where the page shows them: prefetched, they took longer to load.
+    customer = get_object_or_404(Customer.objects.select_related("owner"), pk=pk)
+    people = list(assignable_users())
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {
+            "customer": customer,
+            "can_edit": can_edit_customer(request.user, customer),
+            "reassign_form": ReassignForm(initial={"owner": customer.owner_id}, people=people)
+            if is_manager(request.user)
+            else None,
+            "complaints": complaints_for_profile(customer),
+            **profile_context(request, customer, people),
+        },
+    )
 
 
 # Interactions ---------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from core.roles import MANAGER_GROUP
 from customers.models import Customer
 from customers.services import customer_create, normalise_email
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
-from interactions.complaints import complaint_open
+from interactions.complaints.services import complaint_open
 from interactions.models import Complaint, Interaction
 from interactions.services import interaction_log
 

@@ -7,7 +7,7 @@ from django.utils import dateformat, timezone
 
 from customers.models import Customer
 from interactions import tasks
-from interactions.complaints import complaint_transition
+from interactions.complaints.services import complaint_transition
 from interactions.models import Complaint, Interaction, Reminder
 from interactions.services import interaction_log
 from tests.factories import PASSWORD, CustomerFactory, UserFactory

@@ -19,7 +19,7 @@ from django.utils import timezone
 from customers.models import Customer
 from customers.services import customer_create, customer_update
 from interactions import tasks
-from interactions.complaints import complaint_open, complaint_transition
+from interactions.complaints.services import complaint_open, complaint_transition
 from interactions.models import Complaint, Interaction, Reminder
 from interactions.services import followup_create, interaction_log
 from tests.factories import PASSWORD, TagFactory, UserFactory

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from interactions import tasks
-from interactions.complaints import complaint_open
+from interactions.complaints.services import complaint_open
 from interactions.digests import ABANDONED_ERROR
 from interactions.models import ComplaintEvent, Digest, Reminder
 from tests.factories import UserFactory

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from interactions.models import Complaint
-from interactions.reminders import plan_reminders
+from interactions.reminders.planning import plan_reminders
 from tests.factories import CustomerFactory, UserFactory
 from tests.interactions.factories import ComplaintFactory
 from tests.interactions.factories_timeline import FollowUpFactory

@@ -3,7 +3,7 @@
 import factory
 from django.utils import timezone
 
-from interactions.complaints import complaint_targets
+from interactions.complaints.services import complaint_targets
 from interactions.models import Complaint, ComplaintEvent, Interaction
 from tests.factories import CustomerFactory, UserFactory
 

@@ -18,7 +18,11 @@ from django.utils import dateformat, timezone
 from config.celery import app as celery_app
 from customers.models import Customer
 from interactions import complaints
-from interactions.complaints import complaint_open, complaint_send_email, complaint_transition
+from interactions.complaints.services import (
+    complaint_open,
+    complaint_send_email,
+    complaint_transition,
+)
 from interactions.models import Complaint, ComplaintEvent
 from interactions.tasks import send_complaint_email
 from tests.factories import CustomerFactory

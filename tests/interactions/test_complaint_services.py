@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from interactions import complaints
-from interactions.complaints import complaint_open, complaint_targets, complaint_transition
+from interactions.complaints.services import complaint_open, complaint_targets, complaint_transition
 from interactions.models import Complaint, ComplaintEvent, Interaction
 from tests.factories import CustomerFactory, UserFactory
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from interactions.complaint_views import complaints_for_profile
+from interactions.complaints.selectors import complaints_for_profile
 from interactions.models import Complaint, ComplaintEvent, Interaction
 from tests.factories import CustomerFactory, UserFactory
 

@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from interactions.complaints import complaint_open, complaint_transition
+from interactions.complaints.services import complaint_open, complaint_transition
 from interactions.services import followup_create, interaction_log
 from tests.factories import CustomerFactory
 

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from customers.services import customers_reassign
-from interactions.complaints import complaint_update
+from interactions.complaints.services import complaint_update
 from interactions.digests import escalation_send
 from interactions.models import Complaint, FollowUp, Interaction, Reminder
-from interactions.reminders import plan_reminders
+from interactions.reminders.planning import plan_reminders
 from interactions.services import followup_done, interaction_log
 from tests.factories import UserFactory
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from customers.models import Customer
 from front import at_risk
-from interactions.complaints import complaint_transition, complaint_update
+from interactions.complaints.services import complaint_transition, complaint_update
 from interactions.models import Interaction
 from interactions.services import interaction_log, interaction_update
 from interactions.signals import customer_experience_changed

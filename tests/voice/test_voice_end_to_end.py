@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from customers.models import Customer
-from interactions.complaints import complaint_transition, complaint_update
+from interactions.complaints.services import complaint_transition, complaint_update
 from interactions.models import Complaint
 from tests.factories import UserFactory
 from tests.interactions.test_complaint_emails import _part

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from customers.forms import tags_for_names
 from customers.models import Customer
 from customers.services import customer_create
-from interactions.complaints import complaint_open, complaint_transition, complaint_update
+from interactions.complaints.services import complaint_open, complaint_transition, complaint_update
 from interactions.models import Interaction
 from interactions.services import followup_create, interaction_log
 from voice.loyalty import loyalty_recompute

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from interactions.reminders import plan_reminders
+from interactions.reminders.planning import plan_reminders
 
 
 class Command(BaseCommand):

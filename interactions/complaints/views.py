@@ -1,62 +1,28 @@
 """Complaint cases in the browser: the queue, the case page, opening one, and working it."""
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.numbers import parse_id
 from core.roles import can_work_complaint
 from customers.models import Customer
-
-from . import complaints
-from .complaint_filters import ComplaintFilter, is_filtered
-from .complaint_forms import (
+from interactions.complaints import services as complaints
+from interactions.complaints.filters import ComplaintFilter, is_filtered
+from interactions.complaints.forms import (
     TRANSITION_LABELS,
     ComplaintOpenForm,
     ComplaintTransitionForm,
     ComplaintUpdateForm,
 )
-from .models import Complaint, Interaction
+from interactions.complaints.selectors import with_badges
+from interactions.models import Complaint, Interaction
 
 PAGE_SIZE = 25
-TARGET_BADGES = {
-    Complaint.TargetStatus.ON_TRACK: "success",
-    Complaint.TargetStatus.DUE_SOON: "warning",
-    Complaint.TargetStatus.BREACHED: "danger",
-    Complaint.TargetStatus.MET: "secondary",
-}
-SEVERITY_BADGES = {
-    Complaint.Severity.URGENT: "danger",
-    Complaint.Severity.HIGH: "warning",
-    Complaint.Severity.NORMAL: "primary",
-    Complaint.Severity.LOW: "secondary",
-}
-
-
-def with_badges(complaints_, now: datetime.datetime | None = None) -> list[Complaint]:
-    """The complaints, each told where it stands against its target now and how to show it."""
-    now = now or timezone.now()
-    rows = list(complaints_)
-    for complaint in rows:
-        complaint.target = Complaint.TargetStatus(complaint.target_status(now))
-        complaint.target_badge = TARGET_BADGES[complaint.target]
-        complaint.severity_badge = SEVERITY_BADGES[complaint.severity]
-    return rows
-
-
-def complaints_for_profile(customer: Customer, limit: int = 10) -> list[Complaint]:
-    """The customer's cases for their profile card, live ones first: one query."""
-    queryset = (
-        Complaint.objects.filter(customer=customer).select_related("assignee").most_urgent_first()
-    )
-    return with_badges(queryset[:limit])
 
 
 def get_complaint_for_work(request, pk) -> Complaint:

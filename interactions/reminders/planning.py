@@ -17,9 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-
-from .models import Complaint, Digest, FollowUp, Interaction, Reminder
-from .services import followup_done, interaction_log
+from interactions.models import Complaint, Digest, FollowUp, Interaction, Reminder
+from interactions.services import followup_done, interaction_log
 
 logger = logging.getLogger(__name__)
 
@@ -221,7 +220,7 @@ def target_breached(now: datetime.datetime) -> Q:
 
 
 def _enqueue_escalations(reminder_ids):
-    from .tasks import send_escalation
+    from interactions.tasks import send_escalation
 
     for reminder_id in reminder_ids:
         send_escalation.delay(reminder_id)
@@ -287,8 +286,8 @@ def reminder_dismiss(reminder: Reminder, *, reason: str) -> Reminder:
 def reminder_retry(reminder: Reminder) -> None:
     """Send a failed reminder again: it goes back in its recipient's digest for today."""
     # Both modules import this one.
-    from .digests import digest_day
-    from .tasks import send_digest_batch
+    from interactions.digests import digest_day
+    from interactions.tasks import send_digest_batch
 
     if reminder.state != Reminder.State.FAILED:
         return

@@ -4,8 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from customers.forms import assignable_users, person_choices
-
-from .models import Complaint
+from interactions.models import Complaint
 
 # "open" is every live status, as a queue is read; the single status "open" is "not acknowledged".
 ALL_OPEN, EVERYTHING, NOT_ACKNOWLEDGED = "open", "all", "not_acknowledged"

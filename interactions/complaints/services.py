@@ -16,10 +16,9 @@ from core.enqueue import enqueue
 from core.people import person_name
 from customers.models import Customer
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
-
-from .models import Complaint, ComplaintEvent, Interaction
-from .services import interaction_log
-from .signals import customer_experience_changed
+from interactions.models import Complaint, ComplaintEvent, Interaction
+from interactions.services import interaction_log
+from interactions.signals import customer_experience_changed
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ def complaint_targets(
 
 
 def _enqueue_email(complaint: Complaint, which: str) -> None:
-    from .tasks import send_complaint_email
+    from interactions.tasks import send_complaint_email
 
     # robust: the case is already committed when this runs. If the broker is down, raising here
     # would show the user a 500 for a saved case and invite a duplicate; log it instead.
@@ -264,7 +263,7 @@ def _email_event_since(field: str) -> Exists:
 def complaint_emails_resend_pending(now: datetime.datetime | None = None) -> int:
     """Enqueue again the acknowledgements and resolution notices still unsent well after their
     event: the broker was down when the case was saved. The claim keeps each to one email."""
-    from .tasks import send_complaint_email
+    from interactions.tasks import send_complaint_email
 
     window = email_sweep_window(now or timezone.now(), settings.PENDING_EMAIL_RESEND_AFTER_SECONDS)
     reachable = Complaint.objects.filter(customer__email_opt_out=False).exclude(customer__email="")

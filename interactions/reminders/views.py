@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 
 from core.redirects import redirect_to_next
 from core.roles import is_manager, manager_required
-
-from . import reminders
-from .models import Reminder
+from interactions.models import Reminder
+from interactions.reminders import planning as reminders
 
 
 class ReminderSnoozeForm(forms.Form):

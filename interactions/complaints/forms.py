@@ -4,8 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.forms import OwnerChoiceField, assignable_users
-
-from .models import Complaint, Interaction
+from interactions.models import Complaint, Interaction
 
 # What the button for each move says on the case page.
 TRANSITION_LABELS = {
