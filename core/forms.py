@@ -7,6 +7,7 @@ same markup through ``FormRenderer``.
 """
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates, Jinja2
 from django.template import TemplateDoesNotExist, engines
@@ -76,3 +77,12 @@ class QueriedChoiceIterator(ModelChoiceIterator):
             yield ("", self.field.empty_label)
         for obj in self.queryset:
             yield self.choice(obj)
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal beside the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

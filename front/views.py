@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from interactions.complaints.selectors import with_badges
-from interactions.forms import SnoozeForm
+from interactions.follow_ups.forms import SnoozeForm
 from interactions.models import Complaint, FollowUp
 from interactions.reminders.planning import reminders_for
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import history_views, views
 from .complaints import views as complaint_views
+from .follow_ups import views as follow_up_views
 from .reminders import views as reminder_views
 
 app_name = "interactions"
@@ -10,14 +11,14 @@ urlpatterns = [
     # Interactions and follow-ups (interactions/views.py)
     path("customers/<int:customer_pk>/log/", views.interaction_log, name="log"),
     path("interactions/<int:pk>/edit/", views.interaction_edit, name="interaction-edit"),
-    path("follow-ups/", views.follow_up_list, name="follow-ups"),
+    path("follow-ups/", follow_up_views.follow_up_list, name="follow-ups"),
     path(
         "customers/<int:customer_pk>/follow-ups/new/",
-        views.follow_up_create,
+        follow_up_views.follow_up_create,
         name="follow-up-new",
     ),
-    path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow-up-done"),
-    path("follow-ups/<int:pk>/snooze/", views.follow_up_snooze, name="follow-up-snooze"),
+    path("follow-ups/<int:pk>/done/", follow_up_views.follow_up_done, name="follow-up-done"),
+    path("follow-ups/<int:pk>/snooze/", follow_up_views.follow_up_snooze, name="follow-up-snooze"),
     # Complaint cases (interactions/complaints/views.py)
     path("complaints/", complaint_views.complaint_list, name="complaints"),
     path("complaints/<int:pk>/", complaint_views.complaint_detail, name="complaint"),

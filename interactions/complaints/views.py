@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from core.numbers import parse_id
 from core.roles import can_work_complaint
 from customers.models import Customer
@@ -118,7 +119,7 @@ def complaint_create(request, customer_pk):
                 channel=data.get("channel") or Interaction.Channel.PHONE,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _opened_message(complaint))
             return redirect(complaint)
@@ -170,7 +171,7 @@ def complaint_transition(request, pk):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -192,7 +193,7 @@ def complaint_update(request, pk):
         try:
             complaints.complaint_update(complaint, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Case #%(number)s was updated.") % {"number": complaint.pk})
             return redirect(complaint)
@@ -204,12 +205,3 @@ def _for_detail(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_related(
         "customer", "customer__owner", "assignee", "opened_by", "interaction"
     ).get(pk=complaint.pk)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)

@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
+from interactions.follow_ups.services import followup_done
 from interactions.models import Complaint, Digest, FollowUp, Interaction, Reminder
-from interactions.services import followup_done, interaction_log
+from interactions.services import interaction_log
 
 logger = logging.getLogger(__name__)
 

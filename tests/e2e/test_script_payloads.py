@@ -20,8 +20,9 @@ from customers.models import Customer
 from customers.services import customer_create, customer_update
 from interactions import tasks
 from interactions.complaints.services import complaint_open, complaint_transition
+from interactions.follow_ups.services import followup_create
 from interactions.models import Complaint, Interaction, Reminder
-from interactions.services import followup_create, interaction_log
+from interactions.services import interaction_log
 from tests.factories import PASSWORD, TagFactory, UserFactory
 from voice.models import Survey
 from voice.surveys import survey_answer, survey_create

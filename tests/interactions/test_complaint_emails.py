@@ -17,7 +17,7 @@ from django.utils import dateformat, timezone
 
 from config.celery import app as celery_app
 from customers.models import Customer
-from interactions import complaints
+from interactions.complaints import services as complaints
 from interactions.complaints.services import (
     complaint_open,
     complaint_send_email,

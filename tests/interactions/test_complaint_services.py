@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from interactions import complaints
+from interactions.complaints import services as complaints
 from interactions.complaints.services import complaint_open, complaint_targets, complaint_transition
 from interactions.models import Complaint, ComplaintEvent, Interaction
 from tests.factories import CustomerFactory, UserFactory

@@ -4,7 +4,8 @@ import io
 import pytest
 
 from interactions.complaints.services import complaint_open, complaint_transition
-from interactions.services import followup_create, interaction_log
+from interactions.follow_ups.services import followup_create
+from interactions.services import interaction_log
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from interactions import services
+from interactions.follow_ups.services import followup_done, followup_snooze
 from interactions.models import FollowUp, Interaction
 from tests.factories import CustomerFactory
 
@@ -141,7 +142,7 @@ def test_correcting_a_time_into_the_future_is_refused(staff_user):
 def test_done_by_the_due_date_is_on_time(staff_user):
     follow_up = FollowUpFactory(assignee=staff_user, due_on=timezone.localdate())
 
-    assert services.followup_done(follow_up) is True
+    assert followup_done(follow_up) is True
 
     follow_up.refresh_from_db()
     assert follow_up.done_at is not None
@@ -151,7 +152,7 @@ def test_done_by_the_due_date_is_on_time(staff_user):
 def test_done_after_the_due_date_is_late(staff_user):
     follow_up = FollowUpFactory(assignee=staff_user, due_on=timezone.localdate() - 2 * DAY)
 
-    services.followup_done(follow_up)
+    followup_done(follow_up)
 
     follow_up.refresh_from_db()
     assert follow_up.done_on_time is False
@@ -160,10 +161,10 @@ def test_done_after_the_due_date_is_late(staff_user):
 def test_done_twice_is_recorded_once(staff_user):
     follow_up = FollowUpFactory(assignee=staff_user, due_on=timezone.localdate())
     first_at = timezone.now() - datetime.timedelta(hours=2)
-    services.followup_done(follow_up, at=first_at)
+    followup_done(follow_up, at=first_at)
 
     again = FollowUp.objects.get(pk=follow_up.pk)
-    assert services.followup_done(again, at=timezone.now() + 3 * DAY) is False
+    assert followup_done(again, at=timezone.now() + 3 * DAY) is False
 
     follow_up.refresh_from_db()
     assert follow_up.done_at == first_at
@@ -174,7 +175,7 @@ def test_snoozing_keeps_the_due_date(staff_user):
     due = timezone.localdate() - DAY
     follow_up = FollowUpFactory(assignee=staff_user, due_on=due)
 
-    services.followup_snooze(follow_up, until=timezone.localdate() + 7 * DAY)
+    followup_snooze(follow_up, until=timezone.localdate() + 7 * DAY)
 
     follow_up.refresh_from_db()
     assert follow_up.due_on == due
@@ -187,7 +188,7 @@ def test_snoozing_to_today_or_the_past_is_refused(staff_user, days):
     follow_up = FollowUpFactory(assignee=staff_user)
 
     with pytest.raises(ValidationError) as refused:
-        services.followup_snooze(follow_up, until=timezone.localdate() + days * DAY)
+        followup_snooze(follow_up, until=timezone.localdate() + days * DAY)
 
     assert "until" in refused.value.message_dict
     follow_up.refresh_from_db()

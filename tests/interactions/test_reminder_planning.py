@@ -15,9 +15,10 @@ from config.celery import app as celery_app
 from customers.services import customers_reassign
 from interactions.complaints.services import complaint_update
 from interactions.digests import escalation_send
+from interactions.follow_ups.services import followup_done
 from interactions.models import Complaint, FollowUp, Interaction, Reminder
 from interactions.reminders.planning import plan_reminders
-from interactions.services import followup_done, interaction_log
+from interactions.services import interaction_log
 from tests.factories import UserFactory
 
 from .reminder_factories import (

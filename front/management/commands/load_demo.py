@@ -14,8 +14,9 @@ from customers.forms import tags_for_names
 from customers.models import Customer
 from customers.services import customer_create
 from interactions.complaints.services import complaint_open, complaint_transition, complaint_update
+from interactions.follow_ups.services import followup_create
 from interactions.models import Interaction
-from interactions.services import followup_create, interaction_log
+from interactions.services import interaction_log
 from voice.loyalty import loyalty_recompute
 from voice.models import Survey
 from voice.surveys import survey_answer, token_hash

@@ -1,0 +1,17 @@
+"""The app's models, one module per domain, all importable from here."""
+
+from .complaints import Complaint, ComplaintEvent
+from .follow_ups import FollowUp
+from .interactions import Interaction, InteractionDayCount, InteractionDaysCounted
+from .reminders import Digest, Reminder
+
+__all__ = [
+    "Complaint",
+    "ComplaintEvent",
+    "Digest",
+    "FollowUp",
+    "Interaction",
+    "InteractionDayCount",
+    "InteractionDaysCounted",
+    "Reminder",
+]
