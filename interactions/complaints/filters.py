@@ -3,6 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BootstrapForm
 from customers.forms import assignable_users, person_choices
 from interactions.models import Complaint
 
@@ -34,6 +35,7 @@ class ComplaintFilter(django_filters.FilterSet):
     class Meta:
         model = Complaint
         fields = []
+        form = BootstrapForm
 
     def __init__(self, data=None, *args, user=None, **kwargs):
         # The queue opens on the live cases; the default has to be in the data to be applied.
