@@ -25,6 +25,7 @@ from . import services
 from .complaints.selectors import complaints_for_profile
 from .filters import TimelineFilterForm
 from .follow_ups.forms import FollowUpForm, SnoozeForm
+from .follow_ups.services import followup_create
 from .forms import InteractionForm, local_now_to_the_minute
 from .models import Interaction
 from .timeline import INTERACTION, timeline_page
@@ -134,7 +135,7 @@ def interaction_log(request, customer_pk):
                 )
                 follow_up = form.follow_up_fields()
                 if follow_up:
-                    services.followup_create(
+                    followup_create(
                         customer=customer,
                         assignee=request.user,
                         created_by=request.user,

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from interactions import digests, reminders
+from interactions import digests
+from interactions.reminders import planning as reminders
 
 
 class Command(BaseCommand):
