@@ -1,5 +1,3 @@
-import logging
-
 from django.db.models import Case, F, When
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,9 +7,6 @@ from interactions.complaints.selectors import with_badges
 from interactions.follow_ups.forms import SnoozeForm
 from interactions.models import Complaint, FollowUp
 from interactions.reminders.planning import reminders_for
-
-logger = logging.getLogger(__name__)
-
 
 # Each card shows the most urgent few, with "See all" and the full count beside it: My day is a
 # plan for today, and a card of fifty rows is one nobody reads to the end.

@@ -1,4 +1,4 @@
-"""Logging and correcting interactions, the profile's timeline, and working follow-ups."""
+"""The customer's profile with its timeline, and logging and correcting interactions."""
 
 import datetime
 from functools import lru_cache
@@ -29,10 +29,6 @@ from .follow_ups.services import followup_create
 from .forms import InteractionForm, local_now_to_the_minute
 from .models import Interaction
 from .timeline import INTERACTION, timeline_page
-
-
-def _profile_url(customer_id: int, anchor: str) -> str:
-    return Customer(pk=customer_id).get_absolute_url() + anchor
 
 
 def get_interaction_for_edit(request, pk) -> Interaction:
@@ -155,7 +151,7 @@ def interaction_log(request, customer_pk):
                     "date": date_format(follow_up["due_on"], "j F Y")
                 }
             messages.success(request, message)
-            return redirect(safe_next_url(request) or _profile_url(customer.pk, "#timeline"))
+            return redirect(safe_next_url(request) or customer.get_absolute_url() + "#timeline")
     return render(
         request,
         "interactions/interaction_form.html",
