@@ -36,3 +36,4 @@ app.conf.update(
     task_publish_retry=False,
 )
 app.autodiscover_tasks()
+app.autodiscover_tasks(["core.outbox"])

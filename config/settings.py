@@ -202,6 +202,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Email ---------------------------------------------------------------------------------------
 if env("EMAIL_URL", default=""):
     vars().update(env.email("EMAIL_URL"))
+    if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F821 (just set)
+        # Tells a refused message from one the server may have (core.outbox).
+        EMAIL_BACKEND = "core.mail.SMTPBackend"
 else:
     EMAIL_BACKEND = "core.mail.EmlFileBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"
@@ -341,26 +344,26 @@ CHECKIN_GRACE_DAYS = env.int("CHECKIN_GRACE_DAYS", default=3)
 KEY_DATE_LOOKAHEAD_DAYS = env.int("KEY_DATE_LOOKAHEAD_DAYS", default=7)
 # Remind the assignee when a complaint target is this close.
 COMPLAINT_TARGET_NOTICE_HOURS = env.int("COMPLAINT_TARGET_NOTICE_HOURS", default=24)
-# Transient SMTP failures retry with exponential backoff: base * 2**attempt seconds.
+# The outbox (core.outbox): an email the server refused for now, or could not be reached for, is
+# tried again base * 2**(attempt - 1) seconds later, up to EMAIL_MAX_RETRIES retries; then it is
+# failed and shown to managers. One claimed longer ago than EMAIL_ABANDONED_AFTER_SECONDS by a
+# worker that never finished may have gone out: it is marked uncertain, never resent blindly.
+# Keep it above the task time limit (config/celery.py) with room.
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=5)
 EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
-# A customer email (complaint acknowledgement or resolution, feedback thank-you) still unsent
-# this long after its event lost its task, the broker having been down when it was saved: the
-# planners enqueue it again. Longer than a whole chain of SMTP retries, so a send still being
-# retried is left alone; and nothing older than the catch-up window, so an old database does
-# not mail its history.
-PENDING_EMAIL_RESEND_AFTER_SECONDS = env.int("PENDING_EMAIL_RESEND_AFTER_SECONDS", default=30 * 60)
-PENDING_EMAIL_CATCH_UP_HOURS = env.int("PENDING_EMAIL_CATCH_UP_HOURS", default=48)
-# An email (digest or complaint email) claimed longer ago than this by a worker that never
-# finished is marked failed, not resent (it may have gone out). Keep it above the task time
-# limit (config/celery.py) with room.
 EMAIL_ABANDONED_AFTER_SECONDS = env.int("EMAIL_ABANDONED_AFTER_SECONDS", default=15 * 60)
+# How often beat sends what is due in the outbox: retries, and emails whose task was lost.
+_send_emails_seconds = env.int("SEND_EMAILS_EVERY_SECONDS", default=10 if DEBUG else 60)
 _planning_seconds = env.int("PLAN_REMINDERS_EVERY_SECONDS", default=30 if DEBUG else 15 * 60)
 _digest_seconds = env.int("SEND_DIGESTS_EVERY_SECONDS", default=30 if DEBUG else 5 * 60)
 _plan_surveys_seconds = env.int("PLAN_SURVEYS_EVERY_SECONDS", default=60 if DEBUG else 60 * 60)
 # The dashboard's at-risk list is scored at most this often (front.at_risk).
 AT_RISK_CACHE_SECONDS = env.int("AT_RISK_CACHE_SECONDS", default=3 * 60)
 CELERY_BEAT_SCHEDULE = {
+    "send-due-emails": {
+        "task": "core.outbox.tasks.send_due_emails",
+        "schedule": _send_emails_seconds,
+    },
     "plan-reminders": {
         "task": "interactions.tasks.plan_reminders",
         "schedule": _planning_seconds,

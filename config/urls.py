@@ -3,6 +3,7 @@ from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
 from core import health, password_reset
+from core.outbox import views as outbox_views
 from customers import urls as customer_urls
 from customers.unsubscribe_views import unsubscribe
 from front import dashboard_views, views
@@ -30,6 +31,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("dashboard/", dashboard_views.dashboard_view, name="dashboard"),
     path("dashboard/staff/<int:user_id>/", dashboard_views.staff_member, name="staff-member"),
+    path("emails/failed/", outbox_views.failed_emails, name="failed-emails"),
+    path("emails/failed/retry/", outbox_views.retry_emails, name="failed-emails-retry"),
     path("accounts/", include(account_urls)),
     path("customers/", include((customer_pages, customer_urls.app_name))),
     path("", include("interactions.urls")),

@@ -1,4 +1,9 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class PasswordResetRequest(models.Model):
@@ -18,3 +23,66 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self):
         return f"Password reset requested at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class OutgoingEmail(models.Model):
+    """One email to one address, rendered when it was queued (core.outbox). Every email the
+    product sends is a row here first, so each is claimed once, retried with backoff, swept
+    when its worker died, and visible to managers when it did not go."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        # The server may have the message: resending could deliver it twice.
+        UNCERTAIN = "uncertain", _("May have been sent")
+
+    kind = models.CharField(max_length=40)
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=998)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    # A link in it opens an account or a survey: never shown, and erased once sent.
+    secret = models.BooleanField(default=False)
+    about_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("about_type", "about_id")
+    # Who on the team it concerns: the recipient of a staff email, or whoever looks after the
+    # customer it went to.
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    send_after = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["send_after"],
+                condition=models.Q(state="queued"),
+                name="outgoing_email_due",
+            ),
+            models.Index(
+                fields=["claimed_at"],
+                condition=models.Q(state="sending"),
+                name="outgoing_email_claimed",
+            ),
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(state__in=["failed", "uncertain"]),
+                name="outgoing_email_failures",
+            ),
+            models.Index(fields=["about_type", "about_id"], name="outgoing_email_about"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.to} ({self.get_state_display().lower()})"

@@ -3,19 +3,23 @@
 Django's reset view emails on every valid request, so anyone could fill someone's inbox, or
 spend the mail provider's quota, by repeating one. Past either limit the visitor sees the same
 "check your email" page as always, whether or not the address has an account, and no email
-goes. The counts live in the database, so every web worker sees the same ones.
+goes. The counts live in the database, so every web worker sees the same ones. The email
+goes through the outbox, like every other.
 """
 
 import datetime
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .addresses import client_address, keyed_hash
 from .models import PasswordResetRequest
+from .outbox.queue import email_queue
 
 WINDOW = datetime.timedelta(hours=1)
 
@@ -45,7 +49,33 @@ def password_reset_claim(*, email: str, client_address: str, now=None) -> bool:
     return True
 
 
+class OutboxPasswordResetForm(PasswordResetForm):
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        email_queue(
+            "password-reset",
+            to=to_email,
+            subject="".join(render_to_string(subject_template_name, context).splitlines()),
+            body_text=render_to_string(email_template_name, context),
+            body_html=render_to_string(html_email_template_name, context)
+            if html_email_template_name
+            else "",
+            person=context["user"],
+            about=context["user"],
+            secret=True,  # the link opens the account
+        )
+
+
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
+
     def form_valid(self, form):
         address = client_address(self.request)
         if password_reset_claim(email=form.cleaned_data["email"], client_address=address):

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from core.outbox.signals import email_settled
 from interactions.signals import customer_experience_changed
 
 
@@ -10,8 +11,10 @@ class VoiceConfig(AppConfig):
     def ready(self):
         # Imported here because loyalty reads the models, which Django has not loaded yet
         # when it imports this module; interactions cannot import it, being below voice.
-        from . import loyalty
+        from . import loyalty, services, surveys
 
         customer_experience_changed.connect(
             loyalty.recompute_on_experience_change, dispatch_uid="voice.loyalty.recompute"
         )
+        email_settled.connect(services.feedback_email_settled, dispatch_uid="voice.feedback")
+        email_settled.connect(surveys.survey_email_settled, dispatch_uid="voice.surveys")

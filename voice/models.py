@@ -26,7 +26,7 @@ class FeedbackSubmission(models.Model):
 
     class Acknowledgement(models.TextChoices):
         PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
+        SENDING = "sending", _("In the outbox")
         SENT = "sent", _("Sent")
         BY_COMPLAINT = "by_complaint", _("Sent with the complaint case")
         NOT_SENT = "not_sent", _("Not sent (opted out)")
@@ -56,7 +56,7 @@ class FeedbackSubmission(models.Model):
     complaint = models.ForeignKey(
         Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # Claimed by a conditional UPDATE (pending -> sending) so the email goes out once.
+    # Claimed (pending -> sending) in the transaction that queues the email, so it is queued once.
     acknowledgement = models.CharField(
         max_length=20, choices=Acknowledgement, default=Acknowledgement.PENDING
     )
@@ -75,12 +75,6 @@ class FeedbackSubmission(models.Model):
                 name="feedback_needs_attention",
                 condition=Q(state__in=["received", "held", "failed"]),
             ),
-            # feedback_acknowledgements_resend_pending: acknowledgements that lost their task.
-            models.Index(
-                fields=["created_at"],
-                name="feedback_ack_pending",
-                condition=Q(acknowledgement="pending"),
-            ),
         ]
 
     def __str__(self):
@@ -90,8 +84,8 @@ class FeedbackSubmission(models.Model):
 class Survey(models.Model):
     """A survey sent to a customer, with their answers once they give them.
 
-    Only the SHA-256 of the link's token is stored (set when the email is sent), so neither a
-    database copy nor the admin reveals a working link. ``answered_at`` is claimed by a
+    Only the SHA-256 of the link's token is stored (set when the email is queued); the link
+    itself is in the outbox only until the email is sent. ``answered_at`` is claimed by a
     conditional UPDATE: a link is answered once."""
 
     class Reason(models.TextChoices):

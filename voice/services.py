@@ -21,13 +21,11 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from core.addresses import keyed_hash
-from core.dates import email_sweep_window
-from core.emails import send_templated_email
-from core.enqueue import enqueue
+from core.models import OutgoingEmail
 from core.roles import MANAGER_GROUP
+from customers.emails import customer_email_queue
 from customers.models import Customer
 from customers.services import customer_create, normalise_email
-from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
 from interactions.complaints.services import complaint_open
 from interactions.models import Complaint, Interaction
 from interactions.services import interaction_log
@@ -182,7 +180,7 @@ def _process_first(candidates, *, skip_locked: bool = False) -> bool:
     # processed again was acknowledged the first time.
     pending = FeedbackSubmission.objects.filter(pk=submission.pk, acknowledgement=Ack.PENDING)
     if new and pending.exists():
-        _enqueue_acknowledgement(submission.pk)
+        feedback_acknowledgement_queue(submission.pk)
     return True
 
 
@@ -271,74 +269,40 @@ def _details(submission: FeedbackSubmission) -> str:
     return "\n".join(lines)
 
 
-def _enqueue_acknowledgement(submission_id: int) -> None:
-    from .tasks import send_feedback_acknowledgement
-
-    # robust: the submission is saved; a broker outage must not turn the thank-you into a 500.
-    transaction.on_commit(
-        lambda: enqueue(send_feedback_acknowledgement, submission_id), robust=True
-    )
-
-
-def feedback_acknowledge(submission_id: int) -> bool:
-    """Email the sender that we have their message, once. Returns whether it was sent.
-
-    Claimed with a conditional UPDATE first; a failed send releases the claim for the retry."""
-    claimed = FeedbackSubmission.objects.filter(
-        pk=submission_id, acknowledgement=Ack.PENDING
-    ).update(
-        acknowledgement=Ack.SENDING, acknowledgement_attempts=F("acknowledgement_attempts") + 1
-    )
-    if not claimed:
-        return False
-    try:
-        submission = FeedbackSubmission.objects.select_related("customer").get(pk=submission_id)
-        customer = submission.customer or customer_by_email(submission.email)
-        if customer is not None and customer.email_opt_out:
-            FeedbackSubmission.objects.filter(pk=submission_id).update(acknowledgement=Ack.NOT_SENT)
+def feedback_acknowledgement_queue(submission_id: int) -> bool:
+    """Queue the email telling the sender we have their message, once: the acknowledgement
+    is claimed (pending -> sending) in the transaction that queues it. False when it was
+    claimed already, or the sender takes no email."""
+    with transaction.atomic():
+        claimed = FeedbackSubmission.objects.filter(
+            pk=submission_id, acknowledgement=Ack.PENDING
+        ).update(
+            acknowledgement=Ack.SENDING,
+            acknowledgement_attempts=F("acknowledgement_attempts") + 1,
+        )
+        if not claimed:
             return False
-        send_templated_email(
+        submission = FeedbackSubmission.objects.select_related("customer").get(pk=submission_id)
+        email = customer_email_queue(
             "feedback-acknowledgement",
-            to=[submission.email],
-            context={
-                "submission": submission,
-                "unsubscribe_url": unsubscribe_url(customer) if customer else "",
-            },
-            headers=unsubscribe_headers(customer) if customer else None,
+            submission.customer or customer_by_email(submission.email),
+            {"submission": submission},
+            about=submission,
+            to=submission.email,
         )
-    except Exception as error:
-        FeedbackSubmission.objects.filter(pk=submission_id).update(
-            acknowledgement=Ack.PENDING, acknowledgement_error=describe(error)
+        if email is None:
+            FeedbackSubmission.objects.filter(pk=submission_id).update(acknowledgement=Ack.NOT_SENT)
+    return email is not None
+
+
+def feedback_email_settled(sender, email: OutgoingEmail, **kwargs) -> None:
+    """The acknowledgement marked sent, or failed with the error the admin shows."""
+    if email.kind != "feedback-acknowledgement":
+        return
+    submission = FeedbackSubmission.objects.filter(pk=email.about_id)
+    if email.state == OutgoingEmail.State.SENT:
+        submission.update(
+            acknowledgement=Ack.SENT, acknowledged_at=email.sent_at, acknowledgement_error=""
         )
-        raise
-    FeedbackSubmission.objects.filter(pk=submission_id).update(
-        acknowledgement=Ack.SENT, acknowledged_at=timezone.now(), acknowledgement_error=""
-    )
-    return True
-
-
-def feedback_acknowledgements_resend_pending(now: datetime.datetime | None = None) -> int:
-    """Enqueue again the acknowledgements still pending well after their submission: the
-    broker was down when it was saved. The claim keeps each to one email."""
-    from .tasks import send_feedback_acknowledgement
-
-    window = email_sweep_window(now or timezone.now(), settings.PENDING_EMAIL_RESEND_AFTER_SECONDS)
-    pending = list(
-        FeedbackSubmission.objects.filter(acknowledgement=Ack.PENDING, created_at__range=window)
-        # One never processed is acknowledged when it is: a complaint by its case's email.
-        .exclude(state=State.RECEIVED)
-        .values_list("pk", flat=True)
-    )
-    for submission_id in pending:
-        send_feedback_acknowledgement.delay(submission_id)
-    if pending:
-        logger.warning("Enqueued %s feedback acknowledgements again", len(pending))
-    return len(pending)
-
-
-def feedback_acknowledgement_failed(submission_id: int, error: BaseException) -> None:
-    """After the last retry: marked failed with the error, where the admin shows it."""
-    FeedbackSubmission.objects.filter(pk=submission_id, acknowledgement=Ack.PENDING).update(
-        acknowledgement=Ack.FAILED, acknowledgement_error=describe(error)
-    )
-    logger.error("Acknowledgement of feedback %s failed for good: %s", submission_id, error)
+    else:
+        submission.update(acknowledgement=Ack.FAILED, acknowledgement_error=email.last_error)

@@ -1,7 +1,8 @@
 """Surveys: who is asked and when, the emailed link (sent once), the answer (taken once).
 
-The link carries a random token, signed. Only the token's SHA-256 is stored, so a copy of the
-database, or the admin, gives no working link. The signature lets a mangled or made-up link be
+The link carries a random token, signed. Only the token's SHA-256 is stored on the survey; the
+link itself is in the queued email until it is sent, then erased (core.outbox), so a copy of
+the database, or the admin, gives no working link once it went. The signature lets a mangled or made-up link be
 refused before any lookup, and ties links to this installation's SECRET_KEY: rotating the key
 retires every outstanding link. Expiry is ``expires_at`` on the row, not a timestamp in the
 signature, so one setting governs it and an operator can see or change it.
@@ -16,29 +17,25 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from core.emails import send_templated_email
-from core.enqueue import enqueue
+from core.models import OutgoingEmail
+from customers.emails import customer_email_queue
 from customers.models import Customer
-from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
 from interactions.models import Complaint, Interaction
 from interactions.services import interaction_log
 
 from .loyalty import schedule_recompute
 from .models import Survey
-from .services import author_for, describe
+from .services import author_for
 
 logger = logging.getLogger(__name__)
 
 SIGNING_SALT = "rapport.voice.survey"
-# A pending survey older than this has lost its task (broker down when it was planned, or a
-# worker gone for good): the planner enqueues it again. The claim keeps it to one email.
-STALE_PENDING = datetime.timedelta(hours=1)
 # A complaint resolved longer ago than the delay plus this is history, not news: the first
 # planning run on an old database must not survey every complaint ever resolved. The margin
 # past the minimum gap lets a survey held back by the gap still go once the gap is over.
@@ -88,12 +85,14 @@ def survey_for_link(link_token: str, now=None) -> tuple[Survey | None, str]:
 # Creating and planning ---------------------------------------------------------------------
 
 
+@transaction.atomic
 def survey_create(*, customer: Customer, reason: str, complaint: Complaint | None = None) -> Survey:
     """Ask one customer now (the planner asks in bulk); the email goes once this commits."""
     survey = Survey(customer=customer, reason=reason, complaint=complaint)
     survey.full_clean()
     survey.save()
-    _enqueue_sends([survey.pk])
+    surveys_queue(Survey.objects.filter(pk=survey.pk))
+    survey.refresh_from_db()
     return survey
 
 
@@ -189,95 +188,74 @@ def plan_surveys(now: datetime.datetime | None = None) -> int:
     with transaction.atomic():
         Survey.objects.bulk_create([*after_complaint, *periodic], ignore_conflicts=True)
         created = Survey.objects.filter(state=Survey.State.PENDING, created_at=now).count()
-        pending = list(
-            Survey.objects.filter(state=Survey.State.PENDING)
-            .filter(Q(created_at=now) | Q(created_at__lt=now - STALE_PENDING))
-            .values_list("pk", flat=True)
-        )
-        _enqueue_sends(pending)
+        surveys_queue(Survey.objects.all())
     return created
-
-
-def _enqueue_sends(survey_ids: list[int]) -> None:
-    from .tasks import send_survey
-
-    def enqueue_all():
-        for survey_id in survey_ids:
-            enqueue(send_survey, survey_id)
-
-    # robust: the rows are committed; if the broker is down the next planning run enqueues
-    # the ones still pending.
-    transaction.on_commit(enqueue_all, robust=True)
 
 
 # Sending --------------------------------------------------------------------------------------
 
 
-def survey_send(survey_id: int) -> bool:
-    """Email the survey link once. Returns whether it was sent.
+@transaction.atomic
+def surveys_queue(surveys) -> int:
+    """Claim the pending ones of ``surveys`` and queue their emails; returns how many.
 
-    The claim (pending -> sending) also stores the hash of a fresh token, so the link in the
-    email works from the moment it can arrive. A failed send releases the claim; the retry
-    makes a new token, and the undelivered one's hash is simply overwritten."""
-    survey = Survey.objects.select_related("customer", "complaint").get(pk=survey_id)
-    customer = survey.customer
-    if not customer.email or customer.email_opt_out or customer.is_archived:
-        Survey.objects.filter(pk=survey_id, state=Survey.State.PENDING).update(
-            state=Survey.State.SKIPPED,
-            last_error=_("The customer takes no email.")
-            if customer.email
-            else _("The customer has no email address."),
-        )
-        return False
-    raw = secrets.token_urlsafe(32)
+    The claim (pending -> sending) stores the hash of a fresh token, so the link works from
+    the moment the email can arrive. The raw link is in the queued email only until it is
+    sent (core.outbox erases a secret email's bodies then)."""
+    claimed = list(
+        surveys.filter(state=Survey.State.PENDING)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("customer", "complaint")
+    )
     now = timezone.now()
-    expires_at = now + datetime.timedelta(days=settings.SURVEY_LINK_DAYS)
-    claimed = Survey.objects.filter(pk=survey_id, state=Survey.State.PENDING).update(
-        state=Survey.State.SENDING,
-        attempts=F("attempts") + 1,
-        token_hash=token_hash(raw),
-        expires_at=expires_at,
+    queued = 0
+    for survey in claimed:
+        customer = survey.customer
+        raw = secrets.token_urlsafe(32)
+        survey.token_hash, survey.attempts = token_hash(raw), survey.attempts + 1
+        survey.expires_at = now + datetime.timedelta(days=settings.SURVEY_LINK_DAYS)
+        survey.state = Survey.State.SENDING
+        email = None
+        if not customer.is_archived:
+            email = customer_email_queue(
+                "survey",
+                customer,
+                {"survey": survey, "complaint": survey.complaint, "survey_url": survey_url(raw)},
+                about=survey,
+                secret=True,
+            )
+        if email is None:
+            survey.state, survey.token_hash = Survey.State.SKIPPED, None
+            survey.last_error = (
+                _("The customer takes no email.")
+                if customer.email
+                else _("The customer has no email address.")
+            )
+        queued += email is not None
+    Survey.objects.bulk_update(
+        claimed, ["state", "token_hash", "expires_at", "attempts", "last_error"]
     )
-    if not claimed:
-        return False
-    survey.expires_at = expires_at
-    try:
-        send_templated_email(
-            "survey",
-            to=[customer.email],
-            context={
-                "survey": survey,
-                "customer": customer,
-                "complaint": survey.complaint,
-                "survey_url": survey_url(raw),
-                "unsubscribe_url": unsubscribe_url(customer),
-            },
-            headers=unsubscribe_headers(customer),
-        )
-    except Exception as error:
-        Survey.objects.filter(pk=survey_id).update(
-            state=Survey.State.PENDING, last_error=describe(error)
-        )
-        raise
-    Survey.objects.filter(pk=survey_id).update(state=Survey.State.SENT, sent_at=now, last_error="")
-    return True
+    return queued
 
 
-def survey_failed(survey_id: int, error: BaseException) -> None:
-    """After the last retry: marked failed with the error (the admin can send it again)."""
-    Survey.objects.filter(pk=survey_id, state=Survey.State.PENDING).update(
-        state=Survey.State.FAILED, last_error=describe(error)
-    )
-    logger.error("Survey %s failed for good: %s", survey_id, error)
+def survey_email_settled(sender, email: OutgoingEmail, **kwargs) -> None:
+    """The survey marked sent, or failed with the error (the admin can send it again)."""
+    if email.kind != "survey":
+        return
+    survey = Survey.objects.filter(pk=email.about_id)
+    if email.state == OutgoingEmail.State.SENT:
+        survey.update(state=Survey.State.SENT, sent_at=email.sent_at, last_error="")
+    else:
+        survey.update(state=Survey.State.FAILED, last_error=email.last_error)
 
 
 def survey_send_again(survey: Survey) -> bool:
-    """Put a failed survey back in the queue."""
+    """Queue a failed survey again, with a fresh link."""
     changed = Survey.objects.filter(pk=survey.pk, state=Survey.State.FAILED).update(
         state=Survey.State.PENDING
     )
     if changed:
-        _enqueue_sends([survey.pk])
+        surveys_queue(Survey.objects.filter(pk=survey.pk))
     return bool(changed)
 
 

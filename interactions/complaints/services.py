@@ -1,30 +1,20 @@
-"""Complaint cases: opening, the status workflow, remedies and the customer emails."""
+"""Complaint cases: opening, the status workflow and remedies (their emails: emails.py)."""
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.dates import email_sweep_window
-from core.emails import send_templated_email
-from core.enqueue import enqueue
 from core.people import person_name
 from customers.models import Customer
-from customers.unsubscribe import unsubscribe_headers, unsubscribe_url
 from interactions.models import Complaint, ComplaintEvent, Interaction
 from interactions.services import interaction_log
 from interactions.signals import customer_experience_changed
 
-logger = logging.getLogger(__name__)
-
-ACKNOWLEDGEMENT = "acknowledgement"
-RESOLUTION = "resolution"
-_SENT_FIELD = {ACKNOWLEDGEMENT: "acknowledgement_sent_at", RESOLUTION: "resolution_notice_sent_at"}
+from .emails import ACKNOWLEDGEMENT, RESOLUTION, complaint_email_queue
 
 
 def complaint_targets(
@@ -36,15 +26,6 @@ def complaint_targets(
         opened_at + datetime.timedelta(hours=respond_hours),
         opened_at + datetime.timedelta(hours=resolve_hours),
     )
-
-
-def _enqueue_email(complaint: Complaint, which: str) -> None:
-    from interactions.tasks import send_complaint_email
-
-    # robust: the case is already committed when this runs. If the broker is down, raising here
-    # would show the user a 500 for a saved case and invite a duplicate; log it instead.
-    complaint_id = complaint.pk
-    transaction.on_commit(lambda: enqueue(send_complaint_email, complaint_id, which), robust=True)
 
 
 @transaction.atomic
@@ -102,7 +83,7 @@ def complaint_open(
         to_status=complaint.status,
         note=complaint.get_severity_display(),
     )
-    _enqueue_email(complaint, ACKNOWLEDGEMENT)
+    complaint_email_queue(complaint, ACKNOWLEDGEMENT)
     customer_experience_changed.send(sender=Complaint, customer_id=customer.pk)
     return complaint
 
@@ -157,7 +138,7 @@ def complaint_transition(
         note=resolution_summary if to_status == Complaint.Status.RESOLVED else note,
     )
     if to_status == Complaint.Status.RESOLVED:
-        _enqueue_email(locked, RESOLUTION)
+        complaint_email_queue(locked, RESOLUTION)
     if to_status in (Complaint.Status.RESOLVED, Complaint.Status.CLOSED, Complaint.Status.OPEN):
         customer_experience_changed.send(sender=Complaint, customer_id=locked.customer_id)
     complaint.refresh_from_db()
@@ -206,116 +187,3 @@ def complaint_update(
         customer_experience_changed.send(sender=Complaint, customer_id=locked.customer_id)
     complaint.refresh_from_db()
     return complaint
-
-
-def complaint_send_email(complaint_id: int, which: str) -> bool:
-    """Send the acknowledgement or resolution email once. Returns whether it was sent.
-
-    The row is claimed with a conditional UPDATE first, so a retried or duplicated task sends
-    nothing twice; if sending fails the claim is released for the retry.
-    """
-    field = _SENT_FIELD[which]
-    complaint = Complaint.objects.select_related("customer").get(pk=complaint_id)
-    customer = complaint.customer
-    if not customer.email or customer.email_opt_out:
-        return False
-    if which == RESOLUTION and complaint.status not in (
-        Complaint.Status.RESOLVED,
-        Complaint.Status.CLOSED,
-    ):
-        return False
-    claimed = Complaint.objects.filter(pk=complaint_id, **{f"{field}__isnull": True}).update(
-        **{field: timezone.now()}
-    )
-    if not claimed:
-        return False
-    try:
-        send_templated_email(
-            f"complaint-{which}",
-            to=[customer.email],
-            context={
-                "complaint": complaint,
-                "customer": customer,
-                "unsubscribe_url": unsubscribe_url(customer),
-            },
-            headers=unsubscribe_headers(customer),
-        )
-    except Exception:
-        Complaint.objects.filter(pk=complaint_id).update(**{field: None})
-        raise
-    ComplaintEvent.objects.create(
-        complaint=complaint,
-        kind=ComplaintEvent.Kind.EMAIL,
-        note=_("Acknowledgement sent") if which == ACKNOWLEDGEMENT else _("Resolution notice sent"),
-    )
-    return True
-
-
-def _email_event_since(field: str) -> Exists:
-    """The case has an email event (sent, or given up on) at or after its ``field`` time."""
-    return Exists(
-        ComplaintEvent.objects.filter(
-            complaint_id=OuterRef("pk"), kind=ComplaintEvent.Kind.EMAIL, at__gte=OuterRef(field)
-        )
-    )
-
-
-def complaint_emails_resend_pending(now: datetime.datetime | None = None) -> int:
-    """Enqueue again the acknowledgements and resolution notices still unsent well after their
-    event: the broker was down when the case was saved. The claim keeps each to one email."""
-    from interactions.tasks import send_complaint_email
-
-    window = email_sweep_window(now or timezone.now(), settings.PENDING_EMAIL_RESEND_AFTER_SECONDS)
-    reachable = Complaint.objects.filter(customer__email_opt_out=False).exclude(customer__email="")
-    # An email event after the event itself is complaint_email_failed's note for a person to
-    # contact the customer another way: an email arriving after that would cross with them.
-    acknowledgements = reachable.filter(
-        acknowledgement_sent_at__isnull=True, opened_at__range=window
-    ).exclude(_email_event_since("opened_at"))
-    resolutions = reachable.filter(
-        status__in=[Complaint.Status.RESOLVED, Complaint.Status.CLOSED],
-        resolution_notice_sent_at__isnull=True,
-        resolved_at__range=window,
-    ).exclude(_email_event_since("resolved_at"))
-    pending = [
-        *((pk, ACKNOWLEDGEMENT) for pk in acknowledgements.values_list("pk", flat=True)),
-        *((pk, RESOLUTION) for pk in resolutions.values_list("pk", flat=True)),
-    ]
-    for complaint_id, which in pending:
-        send_complaint_email.delay(complaint_id, which)
-    if pending:
-        logger.warning("Enqueued %s complaint emails again that had lost their task", len(pending))
-    return len(pending)
-
-
-def complaint_emails_abandoned(now: datetime.datetime | None = None) -> int:
-    """Put on the case's timeline a customer email whose worker died between claiming and
-    sending it. It may have gone out, so it is not sent again (the customer could get two);
-    the note asks a person to check, as after any failure. Returns how many were found."""
-    window = email_sweep_window(now or timezone.now(), settings.EMAIL_ABANDONED_AFTER_SECONDS)
-    found = 0
-    for which, field in _SENT_FIELD.items():
-        # A send that finished, either way, wrote an email event after its claim.
-        abandoned = Complaint.objects.filter(**{f"{field}__range": window}).exclude(
-            _email_event_since(field)
-        )
-        for complaint_id in abandoned.values_list("pk", flat=True):
-            complaint_email_failed(
-                complaint_id,
-                which,
-                _("the worker stopped while sending it, so it may not have gone out"),
-            )
-            found += 1
-    return found
-
-
-def complaint_email_failed(complaint_id: int, which: str, error: Exception) -> None:
-    """Put a customer email that could not be sent, even after retries, on the case's timeline,
-    so someone contacts the customer another way instead of it being lost in a worker log."""
-    what = _("acknowledgement") if which == ACKNOWLEDGEMENT else _("resolution notice")
-    ComplaintEvent.objects.create(
-        complaint_id=complaint_id,
-        kind=ComplaintEvent.Kind.EMAIL,
-        note=_("Could not email the %(what)s to the customer: %(error)s")
-        % {"what": what, "error": error},
-    )

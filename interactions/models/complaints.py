@@ -101,7 +101,7 @@ class Complaint(models.Model):
     )
     remedy_accepted = models.BooleanField(_("customer accepted the remedy"), null=True, blank=True)
     resolution_summary = models.TextField(_("resolution"), blank=True)
-    # Claimed by a conditional UPDATE before the email goes out, so it is sent once.
+    # When the email went out (core.outbox).
     acknowledgement_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolution_notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -129,12 +129,6 @@ class Complaint(models.Model):
             models.Index(fields=["assignee", "status"], name="complaint_assignee_status"),
             models.Index(fields=["customer", "-opened_at"], name="complaint_customer"),
             models.Index(fields=["opened_at"], name="complaint_opened"),
-            # complaint_emails_resend_pending: resolution notices that lost their task.
-            models.Index(
-                fields=["resolved_at"],
-                name="complaint_resolution_unsent",
-                condition=Q(resolved_at__isnull=False, resolution_notice_sent_at__isnull=True),
-            ),
         ]
 
     def __str__(self):

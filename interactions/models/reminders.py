@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -101,7 +102,7 @@ class Digest(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
+        SENDING = "sending", _("In the outbox")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -113,7 +114,9 @@ class Digest(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     item_count = models.PositiveIntegerField(default=0)
-    # When a worker claimed it; a claim far older than any task may run means that worker died.
+    # The reminders its email lists, marked sent or failed with it.
+    reminder_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    # When its email was queued.
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,13 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
+from interactions.escalations import RESOLVE, RESPOND, escalations_queue
 from interactions.follow_ups.services import followup_done
-from interactions.models import Complaint, Digest, FollowUp, Interaction, Reminder
+from interactions.models import Complaint, FollowUp, Interaction, Reminder
 from interactions.services import interaction_log
 
 logger = logging.getLogger(__name__)
 
-RESPOND, RESOLVE = "respond", "resolve"
 BIRTHDAY, ANNIVERSARY = "birthday", "anniversary"
 
 
@@ -200,31 +200,8 @@ def plan_reminders(now: datetime.datetime | None = None) -> int:
         close_stale_reminders(now)
         follow_reassignments()
         Reminder.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=2000)
-        breached = list(
-            Reminder.objects.filter(target_breached(now), escalated_at__isnull=True).values_list(
-                "pk", flat=True
-            )
-        )
-        # robust: the rows are committed; if the broker is down the next run enqueues them.
-        transaction.on_commit(lambda: _enqueue_escalations(breached), robust=True)
+        escalations_queue(now)
     return len(reminders)
-
-
-def target_breached(now: datetime.datetime) -> Q:
-    """Complaint-target reminders whose case is still open and past that target at ``now``."""
-    cases = Complaint.objects.open().filter(pk=OuterRef("object_id"))
-    unanswered = cases.filter(first_response_at__isnull=True, respond_by__lt=now)
-    overdue = cases.filter(resolve_by__lt=now)
-    return Q(kind=Reminder.Kind.COMPLAINT_TARGET) & (
-        (Q(detail=RESPOND) & Exists(unanswered)) | (Q(detail=RESOLVE) & Exists(overdue))
-    )
-
-
-def _enqueue_escalations(reminder_ids):
-    from interactions.tasks import send_escalation
-
-    for reminder_id in reminder_ids:
-        send_escalation.delay(reminder_id)
 
 
 def reminders_for(user, today: datetime.date):
@@ -281,21 +258,3 @@ def reminder_dismiss(reminder: Reminder, *, reason: str) -> Reminder:
     reminder.state, reminder.dismissed_reason = Reminder.State.DISMISSED, reason[:200]
     reminder.save(update_fields=["state", "dismissed_reason"])
     return reminder
-
-
-@transaction.atomic
-def reminder_retry(reminder: Reminder) -> None:
-    """Send a failed reminder again: it goes back in its recipient's digest for today."""
-    # Both modules import this one.
-    from interactions.digests import digest_day
-    from interactions.tasks import send_digest_batch
-
-    if reminder.state != Reminder.State.FAILED:
-        return
-    Reminder.objects.filter(pk=reminder.pk).update(state=Reminder.State.PENDING, last_error="")
-    day = digest_day(timezone.now()) or timezone.localdate()
-    digest, _created = Digest.objects.get_or_create(recipient_id=reminder.recipient_id, day=day)
-    Digest.objects.filter(pk=digest.pk).exclude(state=Digest.State.SENDING).update(
-        state=Digest.State.PENDING
-    )
-    transaction.on_commit(lambda: send_digest_batch.delay([digest.pk]))

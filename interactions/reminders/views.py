@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.redirects import redirect_to_next
 from core.roles import is_manager, manager_required
+from interactions import digests
 from interactions.models import Reminder
 from interactions.reminders import planning as reminders
 
@@ -120,5 +121,5 @@ def reminder_dismiss(request, pk):
 @manager_required
 def reminder_retry(request, pk):
     reminder = get_object_or_404(Reminder, pk=pk)
-    reminders.reminder_retry(reminder)
+    digests.reminder_retry(reminder)
     return _finish(request, reminder, _("Sending it again."))

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from core.outbox.delivery import emails_due, emails_send, in_batches
 from interactions import digests
 from interactions.reminders import planning as reminders
 
@@ -10,11 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # As the beat task does: plan first, so the digest has what fell due since the last run.
         reminders.plan_reminders()
-        sent = failed = 0
-        for digest_id in digests.schedule_digests():
-            try:
-                sent += digests.digest_send(digest_id)
-            except OSError as error:  # smtplib.SMTPException is an OSError
-                failed += 1
-                self.stderr.write(f"Digest {digest_id} not sent, will be retried: {error}")
-        self.stdout.write(f"{sent} digests sent" + (f", {failed} failed" if failed else ""))
+        queued = digests.schedule_digests()
+        # Then what the outbox holds that is due, this one included, without waiting for a worker.
+        sent = sum(emails_send(batch) for batch in in_batches(emails_due()))
+        self.stdout.write(f"{queued} digests queued, {sent} emails sent")

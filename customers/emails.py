@@ -1,0 +1,35 @@
+"""Emails to customers, the one way they are queued: only to those who take email, and always
+with the way out (the unsubscribe link in the body and RFC 8058 one-click headers)."""
+
+from core.emails import render_email
+from core.models import OutgoingEmail
+from core.outbox.queue import email_queue
+
+from .models import Customer
+from .unsubscribe import unsubscribe_headers, unsubscribe_url
+
+
+def customer_email_queue(
+    name: str,
+    customer: Customer | None,
+    context: dict,
+    *,
+    about,
+    to: str = "",
+    secret: bool = False,
+) -> OutgoingEmail | None:
+    """Queue the email ``name`` (templates/emails/<name>-*) to the customer, or to ``to`` for
+    someone not (yet) a customer; None for a customer who opted out or has no address."""
+    to = to or (customer.email if customer else "")
+    if not to or (customer is not None and customer.email_opt_out):
+        return None
+    link = unsubscribe_url(customer) if customer else ""
+    return email_queue(
+        name,
+        to=to,
+        headers=unsubscribe_headers(customer) if customer else {},
+        about=about,
+        person_id=customer.owner_id if customer else None,
+        secret=secret,
+        **render_email(name, {**context, "customer": customer, "unsubscribe_url": link}),
+    )
