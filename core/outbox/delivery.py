@@ -150,7 +150,13 @@ def _settle(email: OutgoingEmail, state: str, error: BaseException | None = None
             **fields
         ):
             return False
-        email_settled.send(sender=OutgoingEmail, email=email)
+        try:
+            with transaction.atomic():
+                email_settled.send(sender=OutgoingEmail, email=email)
+        except Exception:
+            # What the apps make of it is theirs to get wrong; the outcome itself stands, or
+            # a sent email would look unsent and be swept as uncertain.
+            logger.exception("Recording the outcome of email %s elsewhere failed", email.pk)
     if state != State.SENT:
         logger.error("Email %s (%s) %s: %s", email.pk, email.kind, state, email.last_error)
     return True

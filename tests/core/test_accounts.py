@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 
 from tests.factories import PASSWORD
+from tests.outbox import send_queued
 
 
 @pytest.mark.django_db
@@ -74,6 +75,7 @@ def test_password_reset_by_email(client, staff_user):
     response = client.post("/accounts/password_reset/", {"email": "sam@example.com"})
     assert response.status_code == 302
 
+    send_queued()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject == "Reset your Rapport password"
     link = re.search(r"http://testserver(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
@@ -94,4 +96,5 @@ def test_password_reset_for_unknown_address_says_nothing_more(client):
     response = client.post("/accounts/password_reset/", {"email": "nobody@example.com"})
 
     assert response.status_code == 302
+    send_queued()
     assert mail.outbox == []

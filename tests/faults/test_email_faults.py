@@ -1,4 +1,5 @@
-"""Scheduled email when a worker is killed mid-send, two beats run at once, or SMTP is away.
+"""The outbox when a worker is killed mid-send, hits its time limit, races another worker or a
+second beat, or finds SMTP away.
 
 Workers and beats run as real processes (``celery -A config worker|beat``), configured through
 the environment as in production, so a test can SIGKILL one with its prefork children. They
@@ -8,6 +9,7 @@ test's own (``CELERY_QUEUE``) and an aiosmtpd server in this process that counts
 
 import asyncio
 import contextlib
+import datetime
 import json
 import os
 import signal
@@ -15,6 +17,8 @@ import subprocess
 import sys
 import time
 import uuid
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,10 +29,15 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from core.models import OutgoingEmail
+from core.outbox import tasks as outbox_tasks
+from core.outbox.delivery import ABANDONED_ERROR
+from core.password_reset import OutboxPasswordResetForm
 from interactions import tasks
-from interactions.complaints.services import complaint_open
-from interactions.digests import ABANDONED_ERROR
+from interactions.complaints.services import complaint_open, complaint_transition
+from interactions.digests import schedule_digests
 from interactions.models import ComplaintEvent, Digest, Reminder
+from interactions.reminders.planning import plan_reminders
 from tests.factories import UserFactory
 from tests.interactions.reminder_factories import (
     QuietCustomerFactory,
@@ -37,6 +46,9 @@ from tests.interactions.reminder_factories import (
     due_customer,
 )
 from tests.real_services import Inbox, free_port, private_queue
+from voice.models import FeedbackSubmission, Survey
+from voice.services import feedback_process, feedback_store
+from voice.surveys import survey_create
 
 pytestmark = [
     pytest.mark.redis,
@@ -201,21 +213,20 @@ def _due_for(user):
 # Killed mid-batch -----------------------------------------------------------------------------
 
 ABANDONED_AFTER_SECONDS = 2
+SENDING = OutgoingEmail.State.SENDING
 
 
-def test_a_worker_killed_mid_batch_leaves_every_digest_sent_once_or_failed(
+def test_a_worker_killed_mid_batch_leaves_every_digest_sent_once_or_uncertain(
     celery_processes, smtp_port
 ):
     staff = [UserFactory(username=f"staff{n:02}") for n in range(40)]
     for user in staff:
         _due_for(user)
 
-    email_of = {user.pk: user.email for user in staff}
-
     def arrived_but_unconfirmed():
         # The worst moment to die: the server has the email, the worker has not heard back.
-        sending = Digest.objects.filter(state=Digest.State.SENDING)
-        return [digest.pk for digest in sending if inbox.messages_to(email_of[digest.recipient_id])]
+        sending = OutgoingEmail.objects.filter(kind="digest", state=SENDING)
+        return [email.pk for email in sending if inbox.messages_to(email.to)]
 
     with smtp_listening(SlowInbox(delay=0.2), smtp_port) as inbox:
         tasks.send_digests.delay()
@@ -227,17 +238,17 @@ def test_a_worker_killed_mid_batch_leaves_every_digest_sent_once_or_failed(
         celery_processes.kill("doomed")
         killed_at = time.monotonic()
         on_the_wire = set(
-            Digest.objects.filter(state=Digest.State.SENDING).values_list("pk", flat=True)
+            OutgoingEmail.objects.filter(state=SENDING).values_list("about_id", flat=True)
         )
         assert arrived_but_unconfirmed(), "the kill should land while a digest awaits its reply"
         assert 0 < Digest.objects.filter(state=SENT).count() < len(staff)
 
-        # The next beat's run is the product's sweep: it fails the digests claimed longer ago
-        # than the abandonment timeout and sends those still pending, including any whose
-        # task the dead worker had taken off the queue.
+        # Beat's outbox sweep: it marks uncertain what was claimed longer ago than the
+        # abandonment timeout and sends what is still queued, including the emails whose task
+        # the dead worker had taken off the queue.
         celery_processes.worker("fresh", EMAIL_ABANDONED_AFTER_SECONDS=ABANDONED_AFTER_SECONDS)
         time.sleep(max(0.0, killed_at + ABANDONED_AFTER_SECONDS + 0.5 - time.monotonic()))
-        tasks.send_digests.delay()
+        outbox_tasks.send_due_emails.delay()
 
         def all_settled():
             return not Digest.objects.exclude(state__in=[SENT, FAILED]).exists()
@@ -254,12 +265,48 @@ def test_a_worker_killed_mid_batch_leaves_every_digest_sent_once_or_failed(
             assert received <= 1, user.email
             assert ABANDONED_ERROR in digest.last_error
     # Only what was on the wire at the kill failed: the worker may have sent it (the server
-    # has some of them), so it is not sent again.
+    # has some of them), so it is not sent again; the failures page shows it as uncertain.
     assert {d.pk for d in digests.values() if d.state == FAILED} == on_the_wire
+    uncertain = OutgoingEmail.objects.filter(state=OutgoingEmail.State.UNCERTAIN)
+    assert set(uncertain.values_list("about_id", flat=True)) == on_the_wire
     for reminder in Reminder.objects.all():
         digest = digests[reminder.recipient_id]
         assert reminder.state == digest.state, reminder.customer
         assert reminder.last_error == (digest.last_error if digest.state == FAILED else "")
+
+
+# Past the time limit ---------------------------------------------------------------------------
+
+
+def test_a_send_stopped_by_its_time_limit_is_left_for_the_sweep_and_never_resent(
+    celery_processes, smtp_port
+):
+    email = OutgoingEmail.objects.create(
+        kind="test", to="ada@example.com", subject="Hello", body_text="Plain words."
+    )
+    # The server takes the message and sits on its answer far longer than the task may run.
+    with smtp_listening(SlowInbox(delay=30), smtp_port) as inbox:
+        celery_processes.worker(
+            "limited", EMAIL_TIMEOUT=20, EMAIL_ABANDONED_AFTER_SECONDS=ABANDONED_AFTER_SECONDS
+        )
+        outbox_tasks.send_emails.apply_async(args=[[email.pk]], soft_time_limit=2, time_limit=5)
+        _wait_until(
+            lambda: "Soft time limit" in celery_processes.log("limited"), "the soft time limit"
+        )
+        email.refresh_from_db()
+        assert email.state == SENDING, "the limit must not be taken for a failure to retry"
+        assert len(inbox.messages_to("ada@example.com")) == 1
+
+        time.sleep(ABANDONED_AFTER_SECONDS + 0.5)
+        outbox_tasks.send_due_emails.delay()
+        _wait_until(
+            lambda: OutgoingEmail.objects.filter(state=OutgoingEmail.State.UNCERTAIN).exists(),
+            "the sweep to mark it uncertain",
+        )
+        time.sleep(1)  # a resend would follow straight after
+        assert len(inbox.messages_to("ada@example.com")) == 1
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == (OutgoingEmail.State.UNCERTAIN, 1)
 
 
 # Two beats ------------------------------------------------------------------------------------
@@ -273,10 +320,14 @@ def test_two_beats_at_once_send_each_person_one_digest(celery_processes, smtp_po
         due_customer(user, f"Overdue for {user.username}", days_from_today(-3))
         QuietCustomerFactory(owner=user, name=f"Quiet for {user.username}")
 
-    # A slow server keeps each digest in flight long enough for the other beat's run to queue
-    # it again, which is the race the claim has to settle.
+    # A slow server keeps each digest in flight long enough for the other beat's run, and both
+    # beats' outbox sweeps, to queue it again, which is the race the claims have to settle.
     with smtp_listening(SlowInbox(delay=0.3), smtp_port) as inbox:
-        every_second = {"PLAN_REMINDERS_EVERY_SECONDS": 1, "SEND_DIGESTS_EVERY_SECONDS": 1}
+        every_second = {
+            "PLAN_REMINDERS_EVERY_SECONDS": 1,
+            "SEND_DIGESTS_EVERY_SECONDS": 1,
+            "SEND_EMAILS_EVERY_SECONDS": 1,
+        }
         celery_processes.worker("worker-1", **every_second)
         celery_processes.worker("worker-2", **every_second)
         started = time.monotonic()
@@ -294,8 +345,9 @@ def test_two_beats_at_once_send_each_person_one_digest(celery_processes, smtp_po
         envelopes = list(inbox.envelopes)
 
     for beat in ("beat-1", "beat-2"):
-        sends = celery_processes.log(beat).count("Sending due task send-digests")
-        assert sends >= 5, f"{beat} scheduled send_digests {sends} times"
+        for task in ("send-digests", "send-due-emails"):
+            sends = celery_processes.log(beat).count(f"Sending due task {task}")
+            assert sends >= 5, f"{beat} scheduled {task} {sends} times"
     for user in staff:
         (message,) = inbox.messages_to(user.email)
         assert message["Subject"] == "Rapport: 2 things to do today"
@@ -321,7 +373,12 @@ def test_email_queued_while_smtp_is_down_is_delivered_once_when_it_comes_back(
         QuietCustomerFactory(owner=sam, name=name, email=f"{name.split()[0].lower()}@example.com")
         for name in ("Ada Lovelace", "Grace Hopper")
     ]
-    celery_processes.worker("worker", EMAIL_RETRY_BASE_SECONDS=1, EMAIL_MAX_RETRIES=6)
+    retries = {"EMAIL_RETRY_BASE_SECONDS": 1, "EMAIL_MAX_RETRIES": 6}
+    celery_processes.worker("worker", **retries)
+    # The beat's outbox sweep is what tries again, once each email's backoff has passed.
+    celery_processes.beat(
+        "beat", SEND_EMAILS_EVERY_SECONDS=1, PLAN_SURVEYS_EVERY_SECONDS=3600, **retries
+    )
 
     # Nothing listens on the SMTP port yet.
     complaints = [
@@ -331,17 +388,17 @@ def test_email_queued_while_smtp_is_down_is_delivered_once_when_it_comes_back(
         for customer in customers
     ]
     tasks.send_digests.delay()
+    digest_email = OutgoingEmail.objects.filter(kind="digest")
 
     def refused_twice():
-        # Pending again: the claim of each attempt counts it, a failure releases it.
-        return Digest.objects.filter(state=Digest.State.PENDING, attempts__gte=2).exists()
+        # Queued again after each refusal, a little later each time.
+        return digest_email.filter(state=OutgoingEmail.State.QUEUED, attempts__gte=2).exists()
 
     _wait_until(refused_twice, "the digest to fail twice")
-    digest = Digest.objects.get()
-    assert digest.last_error.startswith("ConnectionRefusedError:")
+    assert digest_email.get().last_error.startswith("ConnectionRefusedError:")
+    assert Digest.objects.get().state == Digest.State.SENDING
 
     with smtp_listening(Inbox(), smtp_port) as inbox:
-        # Not acknowledgement_sent_at: each attempt sets it as its claim, and a failure clears it.
         acknowledged = ComplaintEvent.objects.filter(
             kind=ComplaintEvent.Kind.EMAIL, note="Acknowledgement sent"
         )
@@ -355,16 +412,11 @@ def test_email_queued_while_smtp_is_down_is_delivered_once_when_it_comes_back(
     for address in (sam.email, *(customer.email for customer in customers)):
         assert len(inbox.messages_to(address)) == 1, address
     assert len(envelopes) == 3
-    digest.refresh_from_db()
-    assert digest.state == SENT and digest.attempts > 2 and digest.last_error == ""
+    digest = Digest.objects.get()
+    assert digest.state == SENT and digest.last_error == ""
+    assert digest_email.get().attempts > 2
     # Low severity: the response target is too far off for a reminder of its own.
     assert Reminder.objects.get().state == Reminder.State.SENT
-    retries = [
-        line
-        for line in celery_processes.log("worker").splitlines()
-        if "send_complaint_email[" in line and "retry: Retry in" in line
-    ]
-    assert len(retries) >= len(complaints), retries
     for complaint in complaints:
         complaint.refresh_from_db()
         assert complaint.acknowledgement_sent_at is not None
@@ -374,3 +426,86 @@ def test_email_queued_while_smtp_is_down_is_delivered_once_when_it_comes_back(
             ).values_list("note", flat=True)
         )
         assert notes == ["Acknowledgement sent"], notes
+        email = OutgoingEmail.objects.get(kind="complaint-acknowledgement", about_id=complaint.pk)
+        assert (email.state, email.attempts > 1) == (OutgoingEmail.State.SENT, True)
+
+
+# Every kind, two workers ----------------------------------------------------------------------
+
+
+def _one_of_every_kind():
+    """Queue one email of each kind the product sends, as the product does."""
+    sam = UserFactory(username="sam")
+    UserFactory(username="mona", role="Manager")
+    ada = QuietCustomerFactory(owner=sam, name="Ada Lovelace", email="ada@example.com")
+    bea = QuietCustomerFactory(owner=sam, name="Bea Breached", email="bea@example.com")
+    _due_for(sam)
+    complaint = complaint_open(
+        customer=ada, summary="Boiler still broken", severity="low", opened_by=sam
+    )
+    complaint_transition(
+        complaint, to_status="resolved", actor=sam, resolution_summary="New boiler fitted."
+    )
+    # Urgent, and unanswered past its one-hour response target: the managers hear of it.
+    complaint_open(
+        customer=bea,
+        summary="No heating",
+        severity="urgent",
+        opened_by=sam,
+        opened_at=timezone.now() - datetime.timedelta(hours=3),
+    )
+    feedback_process(
+        feedback_store(
+            name="Grace",
+            email="grace@example.com",
+            topic=FeedbackSubmission.Topic.QUESTION,
+            message="Do you service heat pumps?",
+            client_address="192.0.2.7",
+        )
+    )
+    survey_create(customer=ada, reason=Survey.Reason.PERIODIC)
+    form = OutboxPasswordResetForm({"email": sam.email})
+    assert form.is_valid()
+    form.save(domain_override="rapport.example")
+    plan_reminders()  # the escalation
+    schedule_digests()
+
+
+def test_every_kind_of_email_goes_exactly_once_under_two_workers_and_a_sweeping_beat(
+    celery_processes, smtp_port
+):
+    with smtp_listening(SlowInbox(delay=0.2), smtp_port) as inbox:
+        _one_of_every_kind()
+        emails = list(OutgoingEmail.objects.order_by("pk"))
+        assert {email.kind for email in emails} == KINDS
+        ids = [email.pk for email in emails]
+        # Each email is published on commit; twice more here, and by every sweep of the beat.
+        outbox_tasks.send_emails.delay(ids)
+        outbox_tasks.send_emails.delay(list(reversed(ids)))
+        celery_processes.worker("worker-1")
+        celery_processes.worker("worker-2")
+        celery_processes.beat("beat", SEND_EMAILS_EVERY_SECONDS=1, PLAN_SURVEYS_EVERY_SECONDS=3600)
+        unsent = OutgoingEmail.objects.exclude(state=OutgoingEmail.State.SENT)
+        _wait_until(lambda: not unsent.exists(), "every email to be sent")
+        time.sleep(3)  # the duplicates' turn, and a few sweeps
+        received = [
+            (address, message["Subject"])
+            for envelope in list(inbox.envelopes)
+            for address in envelope.rcpt_tos
+            for message in [BytesParser(policy=policy.default).parsebytes(envelope.content)]
+        ]
+
+    sent = sorted((email.to, email.subject) for email in emails)
+    assert sorted(received) == sent
+    assert set(OutgoingEmail.objects.values_list("attempts", flat=True)) == {1}
+
+
+KINDS = {
+    "complaint-acknowledgement",
+    "complaint-resolution",
+    "digest",
+    "escalation",
+    "feedback-acknowledgement",
+    "survey",
+    "password-reset",
+}

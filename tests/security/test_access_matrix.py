@@ -50,6 +50,9 @@ MATRIX = {
     "healthz":                       row((OK,          OK,          OK,          OK)),
     "dashboard":                     row((LOGIN,       DENIED,      DENIED,      OK)),
     "staff-member":                  row((LOGIN,       DENIED,      DENIED,      OK)),
+    "failed-emails":                 row((LOGIN,       DENIED,      DENIED,      OK)),
+    "failed-emails-retry":           row((LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
     # Accounts (django.contrib.auth.urls)
     "login":                         row((OK,          OK,          OK,          OK)),
     "logout":                        row((LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -154,7 +157,8 @@ ADMIN_MODEL_PAGES = {
     "delete":                        row((LOGIN,       ADMIN_LOGIN, ADMIN_LOGIN, OK),
                                      post=(LOGIN,       ADMIN_LOGIN, ADMIN_LOGIN, REDIRECT)),
 }
-# django-axes writes its login records itself: its add pages refuse even a manager.
+# django-axes writes its login records itself, and the outbox its emails: their add pages
+# refuse even a manager.
 LOGIN_RECORD = {"add": row((LOGIN,       ADMIN_LOGIN, ADMIN_LOGIN, DENIED))}
 # The world's customer and staff user have interactions, which protect them from deletion: the
 # admin explains that on a page of its own and deletes nothing.
@@ -162,6 +166,7 @@ PROTECTED = {"delete": row((LOGIN,       ADMIN_LOGIN, ADMIN_LOGIN, OK),
                       post=(LOGIN,       ADMIN_LOGIN, ADMIN_LOGIN, OK))}
 ADMIN_MODELS = {
     "auth.group": {},
+    "crm.outgoingemail": LOGIN_RECORD,
     "auth.user": PROTECTED,
     "axes.accessattempt": LOGIN_RECORD,
     "axes.accesslog": LOGIN_RECORD,

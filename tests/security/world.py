@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from core.models import OutgoingEmail
 from customers.imports import import_upload_create
 from customers.models import Customer, Tag
 from customers.unsubscribe import unsubscribe_token
@@ -76,6 +77,7 @@ class World:
     feedback: object
     tag: Tag
     login_records: dict
+    email: object = None
     sessions: dict = field(default_factory=dict)
 
     def log_in_everyone(self) -> None:
@@ -169,6 +171,14 @@ def build_world() -> World:
         feedback=FeedbackSubmissionFactory(customer=customer),
         tag=tag,
         login_records=login_records,
+        email=OutgoingEmail.objects.create(
+            kind="digest",
+            to=staff.email,
+            subject="Rapport: 1 thing to do today",
+            body_text="Call Ada.",
+            state=OutgoingEmail.State.FAILED,
+            last_error="SMTPRecipientsRefused: no such mailbox",
+        ),
     )
 
 
@@ -237,6 +247,7 @@ def admin_object(world: World, model_label: str):
         "interactions.followup": lambda: world.follow_up,
         "voice.feedbacksubmission": lambda: world.feedback,
         "voice.survey": lambda: world.survey,
+        "crm.outgoingemail": lambda: world.email,
     }[model_label]()
 
 
@@ -372,6 +383,7 @@ POST_BODIES = {
         "new_password2": "a-new-long-passphrase",
     },
     "password_reset": lambda w: {"email": "sam@example.com"},
+    "failed-emails-retry": lambda w: {"email": str(w.email.pk)},
     "password_reset_confirm": lambda w: {
         "new_password1": "reset-to-something-long",
         "new_password2": "reset-to-something-long",
@@ -392,7 +404,7 @@ def post_body(pattern: Pattern, world: World) -> dict:
 
 # The database, to compare ---------------------------------------------------------------------
 
-SNAPSHOT_APPS = ("auth", "axes", "customers", "interactions", "voice")
+SNAPSHOT_APPS = ("auth", "axes", "crm", "customers", "interactions", "voice")
 
 
 def snapshot() -> dict:
