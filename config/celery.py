@@ -32,7 +32,8 @@ app.conf.update(
     # A publish that fails is not retried: from a web request each retry keeps a person
     # waiting on a broker that is down (every try is bounded by the socket timeouts in
     # settings). redis-py already replaces a pooled connection that a restart closed; the
-    # callers enqueue on commit with robust=True, and the planners resend what was lost.
+    # callers enqueue on commit with robust=True, and beat's sweeps send what was lost
+    # (the outbox its emails, core.outbox).
     task_publish_retry=False,
 )
 app.autodiscover_tasks()

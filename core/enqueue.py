@@ -1,8 +1,8 @@
 """Publishing a task after a commit, so that a broker that is down or hung costs little.
 
 The database is the source of truth, and everything published through here has a sweep that
-publishes it again when it was lost: the planners resend pending emails, the stale-score refresh
-recomputes loyalty. So a web request gives the broker one short chance. Each publish from a
+publishes it again when it was lost: the outbox's sweep sends queued emails, the stale-score
+refresh recomputes loyalty. So a web request gives the broker one short chance. Each publish from a
 request waits at most BROKER_PUBLISH_TIMEOUT_SECONDS, and once one has failed the rest of the
 request does not try again: a person saving a complaint waits for one timeout, not one a task.
 Workers, beat and commands publish as Celery does, with the broker settings' own timeouts.

@@ -3,13 +3,19 @@ with the way out (the unsubscribe link in the body and RFC 8058 one-click header
 
 from core.emails import render_email
 from core.models import OutgoingEmail
-from core.outbox.queue import email_queue
+from core.outbox.queue import emails_queue
 
 from .models import Customer
 from .unsubscribe import unsubscribe_headers, unsubscribe_url
 
 
-def customer_email_queue(
+def customer_email_queue(name: str, customer: Customer | None, context: dict, **kwargs):
+    """Queue the email ``name`` (see customer_email); None if they take no email."""
+    email = customer_email(name, customer, context, **kwargs)
+    return emails_queue([email])[0] if email else None
+
+
+def customer_email(
     name: str,
     customer: Customer | None,
     context: dict,
@@ -18,14 +24,15 @@ def customer_email_queue(
     to: str = "",
     secret: bool = False,
 ) -> OutgoingEmail | None:
-    """Queue the email ``name`` (templates/emails/<name>-*) to the customer, or to ``to`` for
-    someone not (yet) a customer; None for a customer who opted out or has no address."""
+    """The email ``name`` (templates/emails/<name>-*) to the customer, or to ``to`` for
+    someone not (yet) a customer, ready to queue; None for a customer who opted out or has
+    no address."""
     to = to or (customer.email if customer else "")
     if not to or (customer is not None and customer.email_opt_out):
         return None
     link = unsubscribe_url(customer) if customer else ""
-    return email_queue(
-        name,
+    return OutgoingEmail(
+        kind=name,
         to=to,
         headers=unsubscribe_headers(customer) if customer else {},
         about=about,

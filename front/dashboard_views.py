@@ -3,6 +3,7 @@ import datetime
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from core.outbox import selectors as outbox_selectors
 from core.people import person_name
 from core.roles import manager_required
 from customers.forms import assignable_users
@@ -25,10 +26,10 @@ def _period(request) -> int:
 
 @manager_required
 def dashboard_view(request):
-    # 15 queries whatever the data: session, user, manager check, open complaints counted,
+    # 16 queries whatever the data: session, user, manager check, open complaints counted,
     # complaints opened in the period, days counted through, summarised days, live days, staff
     # with their counts, net promoter score, recovery rate, the at-risk candidates scored, the
-    # worst of them loaded, failed reminders, unmet wants.
+    # worst of them loaded, failed reminders, unmet wants, emails that did not go.
     now = timezone.now()
     today = timezone.localdate(now)
     period = _period(request)
@@ -92,6 +93,7 @@ def dashboard_view(request):
                 "rate": dashboard._share(recovered, resolved),
             },
             "unmet_wants": voice_selectors.recent_unmet_wants(10),
+            "failed_emails": outbox_selectors.failed_email_count(),
         },
     )
 

@@ -163,6 +163,11 @@ def _process_first(candidates, *, skip_locked: bool = False) -> bool:
                 return False
             new = submission.state == State.RECEIVED
             _process(submission)
+            # A new submission is acknowledged whatever becomes of it (held, failed): we have
+            # it. In the same transaction, so it is processed and acknowledged, or neither and
+            # the sweep takes it up again. One processed again was acknowledged the first time.
+            if new:
+                feedback_acknowledgement_queue(submission.pk)
     except (OperationalError, InterfaceError):
         # The database went away: nothing was written, and a received submission is swept up
         # once it is back. Marking it failed would leave it to a person instead.
@@ -173,14 +178,12 @@ def _process_first(candidates, *, skip_locked: bool = False) -> bool:
         # Anything else: the customer's message is already saved, and must not be lost in a
         # 500. Staff see it in the admin as failed, with the error, and can process it again.
         logger.exception("Feedback submission %s was stored but not processed", submission.pk)
-        FeedbackSubmission.objects.filter(pk=submission.pk).update(
-            state=State.FAILED, error=describe(error)
-        )
-    # A new submission is acknowledged whatever became of it (held, failed): we have it. One
-    # processed again was acknowledged the first time.
-    pending = FeedbackSubmission.objects.filter(pk=submission.pk, acknowledgement=Ack.PENDING)
-    if new and pending.exists():
-        feedback_acknowledgement_queue(submission.pk)
+        with transaction.atomic():
+            FeedbackSubmission.objects.filter(pk=submission.pk).update(
+                state=State.FAILED, error=describe(error)
+            )
+            if new:
+                feedback_acknowledgement_queue(submission.pk)
     return True
 
 

@@ -2,10 +2,11 @@
 
 The link carries a random token, signed. Only the token's SHA-256 is stored on the survey; the
 link itself is in the queued email until it is sent, then erased (core.outbox), so a copy of
-the database, or the admin, gives no working link once it went. The signature lets a mangled or made-up link be
-refused before any lookup, and ties links to this installation's SECRET_KEY: rotating the key
-retires every outstanding link. Expiry is ``expires_at`` on the row, not a timestamp in the
-signature, so one setting governs it and an operator can see or change it.
+the database, or the admin, gives no working link once it went. The signature lets a mangled
+or made-up link be refused before any lookup, and ties links to this installation's
+SECRET_KEY: rotating the key retires every outstanding link. Expiry is ``expires_at`` on the
+row, not a timestamp in the signature, so one setting governs it and an operator can see or
+change it.
 """
 
 import calendar
@@ -15,6 +16,7 @@ import logging
 import secrets
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -24,7 +26,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.models import OutgoingEmail
-from customers.emails import customer_email_queue
+from core.outbox.queue import emails_queue, emails_retry
+from customers.emails import customer_email
 from customers.models import Customer
 from interactions.models import Complaint, Interaction
 from interactions.services import interaction_log
@@ -208,7 +211,7 @@ def surveys_queue(surveys) -> int:
         .select_related("customer", "complaint")
     )
     now = timezone.now()
-    queued = 0
+    emails = []
     for survey in claimed:
         customer = survey.customer
         raw = secrets.token_urlsafe(32)
@@ -217,7 +220,7 @@ def surveys_queue(surveys) -> int:
         survey.state = Survey.State.SENDING
         email = None
         if not customer.is_archived:
-            email = customer_email_queue(
+            email = customer_email(
                 "survey",
                 customer,
                 {"survey": survey, "complaint": survey.complaint, "survey_url": survey_url(raw)},
@@ -231,11 +234,13 @@ def surveys_queue(surveys) -> int:
                 if customer.email
                 else _("The customer has no email address.")
             )
-        queued += email is not None
+        else:
+            emails.append(email)
     Survey.objects.bulk_update(
         claimed, ["state", "token_hash", "expires_at", "attempts", "last_error"]
     )
-    return queued
+    emails_queue(emails)
+    return len(emails)
 
 
 def survey_email_settled(sender, email: OutgoingEmail, **kwargs) -> None:
@@ -249,14 +254,26 @@ def survey_email_settled(sender, email: OutgoingEmail, **kwargs) -> None:
         survey.update(state=Survey.State.FAILED, last_error=email.last_error)
 
 
+@transaction.atomic
 def survey_send_again(survey: Survey) -> bool:
-    """Queue a failed survey again, with a fresh link."""
+    """Send a failed survey again. Its email is retried as it was, link and all, so no second
+    invitation with another link can follow it from the failures page; one with no email left
+    to retry gets a fresh one."""
     changed = Survey.objects.filter(pk=survey.pk, state=Survey.State.FAILED).update(
-        state=Survey.State.PENDING
+        state=Survey.State.SENDING,
+        expires_at=timezone.now() + datetime.timedelta(days=settings.SURVEY_LINK_DAYS),
     )
-    if changed:
+    if not changed:
+        return False
+    failed = OutgoingEmail.objects.filter(
+        kind="survey",
+        about_type=ContentType.objects.get_for_model(Survey),
+        about_id=survey.pk,
+    )
+    if not emails_retry(failed.values_list("pk", flat=True)):
+        Survey.objects.filter(pk=survey.pk).update(state=Survey.State.PENDING)
         surveys_queue(Survey.objects.filter(pk=survey.pk))
-    return bool(changed)
+    return True
 
 
 # Answering ------------------------------------------------------------------------------------

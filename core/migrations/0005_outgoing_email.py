@@ -7,38 +7,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('crm', '0004_drop_at_risk_candidates'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("crm", "0004_drop_at_risk_candidates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutgoingEmail',
+            name="OutgoingEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('to', models.CharField(max_length=254)),
-                ('subject', models.CharField(max_length=998)),
-                ('body_text', models.TextField()),
-                ('body_html', models.TextField(blank=True)),
-                ('headers', models.JSONField(blank=True, default=dict)),
-                ('secret', models.BooleanField(default=False)),
-                ('about_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('uncertain', 'May have been sent')], default='queued', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('send_after', models.DateTimeField(default=django.utils.timezone.now)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('about_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contenttypes.contenttype')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40)),
+                ("to", models.CharField(max_length=254)),
+                ("subject", models.CharField(max_length=998)),
+                ("body_text", models.TextField()),
+                ("body_html", models.TextField(blank=True)),
+                ("headers", models.JSONField(blank=True, default=dict)),
+                ("secret", models.BooleanField(default=False)),
+                ("about_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("uncertain", "May have been sent"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("send_after", models.DateTimeField(default=django.utils.timezone.now)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "about_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('state', 'queued')), fields=['send_after'], name='outgoing_email_due'), models.Index(condition=models.Q(('state', 'sending')), fields=['claimed_at'], name='outgoing_email_claimed'), models.Index(condition=models.Q(('state__in', ['failed', 'uncertain'])), fields=['-created_at'], name='outgoing_email_failures'), models.Index(fields=['about_type', 'about_id'], name='outgoing_email_about')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("state", "queued")),
+                        fields=["send_after"],
+                        name="outgoing_email_due",
+                    ),
+                    models.Index(
+                        condition=models.Q(("state", "sending")),
+                        fields=["claimed_at"],
+                        name="outgoing_email_claimed",
+                    ),
+                    models.Index(
+                        condition=models.Q(("state__in", ["failed", "uncertain"])),
+                        fields=["-created_at"],
+                        name="outgoing_email_failures",
+                    ),
+                    models.Index(fields=["about_type", "about_id"], name="outgoing_email_about"),
+                ],
             },
         ),
     ]

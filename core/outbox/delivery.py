@@ -135,11 +135,12 @@ def _retry_later(email: OutgoingEmail, error: BaseException) -> None:
     )
 
 
-def _settle(email: OutgoingEmail, state: str, error: BaseException | None = None, **only) -> bool:
+def _settle(email: OutgoingEmail, state: str, error: BaseException | str = "", **only) -> bool:
     """Record the outcome of a claimed email and tell the apps; False if it was not claimed
     (any more) on the terms of ``only``."""
     now = timezone.now()
-    email.state, email.last_error = state, describe(error) if error else ""
+    email.state = state
+    email.last_error = error if isinstance(error, str) else describe(error)
     fields = {"state": state, "last_error": email.last_error}
     if state == State.SENT:
         email.sent_at = fields["sent_at"] = now
@@ -186,9 +187,7 @@ def emails_abandoned(now: datetime.datetime) -> int:
     cutoff = now - datetime.timedelta(seconds=settings.EMAIL_ABANDONED_AFTER_SECONDS)
     found = 0
     for email in OutgoingEmail.objects.filter(state=State.SENDING, claimed_at__lt=cutoff):
-        found += _settle(
-            email, State.UNCERTAIN, RuntimeError(ABANDONED_ERROR), claimed_at=email.claimed_at
-        )
+        found += _settle(email, State.UNCERTAIN, ABANDONED_ERROR, claimed_at=email.claimed_at)
     return found
 
 

@@ -1,5 +1,6 @@
 """Queueing: an email becomes a row in the caller's transaction, and is sent after it commits."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,3 +43,14 @@ def emails_retry(email_ids) -> int:
         for batch in in_batches(ids):
             transaction.on_commit(lambda batch=batch: enqueue(send_emails, batch), robust=True)
     return len(ids)
+
+
+def emails_withdraw(kind: str, about) -> int:
+    """Take back the emails of ``kind`` about ``about`` that have not gone: queued, or failed
+    and waiting on a person. One being sent, or that may have been, is past taking back."""
+    return OutgoingEmail.objects.filter(
+        kind=kind,
+        about_type=ContentType.objects.get_for_model(about),
+        about_id=about.pk,
+        state__in=[OutgoingEmail.State.QUEUED, OutgoingEmail.State.FAILED],
+    ).delete()[0]

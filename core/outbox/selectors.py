@@ -21,11 +21,15 @@ def failed_emails():
     )
 
 
+def failed_email_count() -> int:
+    return OutgoingEmail.objects.filter(state__in=UNSENT).count()
+
+
 def failure_counts() -> dict:
     """How many failed and uncertain emails there are: in all, by kind, by state, by person."""
     unsent = OutgoingEmail.objects.filter(state__in=UNSENT).order_by()
     return {
-        "total": unsent.count(),
+        "total": failed_email_count(),
         "by_state": dict(unsent.values_list("state").annotate(n=Count("pk"))),
         "by_kind": list(unsent.values("kind").annotate(n=Count("pk")).order_by("-n", "kind")),
         "by_person": _by_person(unsent),

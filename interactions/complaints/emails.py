@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from core.models import OutgoingEmail
+from core.outbox.queue import emails_withdraw
 from customers.emails import customer_email_queue
 from interactions.models import Complaint, ComplaintEvent
 
@@ -17,6 +18,11 @@ def complaint_email_queue(complaint: Complaint, which: str) -> OutgoingEmail | N
     return customer_email_queue(
         f"complaint-{which}", complaint.customer, {"complaint": complaint}, about=complaint
     )
+
+
+def complaint_resolution_withdraw(complaint: Complaint) -> None:
+    """A case reopened before its resolution notice went: the notice is no longer true."""
+    emails_withdraw(f"complaint-{RESOLUTION}", complaint)
 
 
 def complaint_email_settled(sender, email: OutgoingEmail, **kwargs) -> None:

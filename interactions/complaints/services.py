@@ -14,7 +14,12 @@ from interactions.models import Complaint, ComplaintEvent, Interaction
 from interactions.services import interaction_log
 from interactions.signals import customer_experience_changed
 
-from .emails import ACKNOWLEDGEMENT, RESOLUTION, complaint_email_queue
+from .emails import (
+    ACKNOWLEDGEMENT,
+    RESOLUTION,
+    complaint_email_queue,
+    complaint_resolution_withdraw,
+)
 
 
 def complaint_targets(
@@ -125,8 +130,10 @@ def complaint_transition(
     elif to_status == Complaint.Status.CLOSED:
         locked.closed_at = now
     elif to_status == Complaint.Status.OPEN:
-        # Reopened: it is live again, and its next resolution is news to the customer.
+        # Reopened: it is live again, and its next resolution is news to the customer; one
+        # not yet sent is no longer true.
         locked.resolved_at = locked.closed_at = locked.resolution_notice_sent_at = None
+        complaint_resolution_withdraw(locked)
     locked.save()
     ComplaintEvent.objects.create(
         complaint=locked,

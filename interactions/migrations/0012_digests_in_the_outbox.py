@@ -5,24 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interactions', '0011_drop_fell_short_of_customer'),
+        ("interactions", "0011_drop_fell_short_of_customer"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='complaint',
-            name='complaint_resolution_unsent',
+            model_name="complaint",
+            name="complaint_resolution_unsent",
         ),
         migrations.AddField(
-            model_name='digest',
-            name='reminder_ids',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), blank=True, default=list, size=None),
+            model_name="digest",
+            name="reminder_ids",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.BigIntegerField(), blank=True, default=list, size=None
+            ),
         ),
         migrations.AlterField(
-            model_name='digest',
-            name='state',
-            field=models.CharField(choices=[('pending', 'Pending'), ('sending', 'In the outbox'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=20),
+            model_name="digest",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("sending", "In the outbox"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                ],
+                default="pending",
+                max_length=20,
+            ),
         ),
     ]

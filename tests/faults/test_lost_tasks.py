@@ -1,12 +1,16 @@
-"""What a broker outage leaves behind, put right in-process: customer emails whose task was never
-enqueued are sent by the next planning run, once; a database error is a calm 503 page.
+"""What a broker outage leaves behind, put right in-process: an email whose task was never
+enqueued is sent by the outbox's sweep (beat's send_due_emails), once; what is not a lost email
+is left alone; a database error is a calm 503 page.
 
 test_service_outages.py runs the same against real processes; these pin the edges quickly.
 """
 
+import contextlib
 import datetime
+import smtplib
 
 import pytest
+from celery.app.task import Task
 from django.core import mail
 from django.db import OperationalError
 from django.test import Client
@@ -15,132 +19,230 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from config.celery import app as celery_app
 from core.middleware import service_unavailable
-from interactions import tasks as interaction_tasks
+from core.models import OutgoingEmail
+from core.outbox.delivery import ABANDONED_ERROR
+from core.outbox.tasks import send_due_emails
+from interactions.complaints.services import complaint_open, complaint_transition
 from interactions.models import Complaint, ComplaintEvent
 from tests.factories import CustomerFactory, UserFactory
 from tests.interactions.factories import ComplaintFactory
+from tests.outbox import queued
 from tests.voice.factories import FeedbackSubmissionFactory
 from voice import tasks as voice_tasks
 from voice.loyalty import schedule_recompute
 from voice.models import FeedbackSubmission
+from voice.services import feedback_acknowledgement_queue
 
 Ack = FeedbackSubmission.Acknowledgement
+State = OutgoingEmail.State
+REFUSED = "Error 111 connecting to 127.0.0.1:6379. Connection refused."
 
 
 @pytest.fixture
 def eager_tasks(monkeypatch):
-    # The planners' .delay() runs in this process, so the test counts what would be sent.
+    # What the sweep enqueues runs in this process, so the test counts what would be sent.
     monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
 
 
 @pytest.fixture
-def resend_after(settings):
-    settings.PENDING_EMAIL_RESEND_AFTER_SECONDS = 30 * 60
-    settings.PENDING_EMAIL_CATCH_UP_HOURS = 48
+def broker_outage(monkeypatch, django_capture_on_commit_callbacks):
+    """A block during which every publish fails, as with Redis stopped; what it commits runs
+    its on-commit callbacks at the end, still in the outage."""
+
+    def refused(*args, **kwargs):
+        raise BrokerError(REFUSED)
+
+    @contextlib.contextmanager
+    def outage():
+        with monkeypatch.context() as patched, django_capture_on_commit_callbacks(execute=True):
+            patched.setattr(Task, "apply_async", refused)
+            yield
+
+    return outage
+
+
+@pytest.fixture
+def mail_server_refusing(monkeypatch):
+    """A block during which the mail server answers every message with ``reply``."""
+
+    @contextlib.contextmanager
+    def refusing(code: int, reply: bytes):
+        def refuse(self, messages):
+            raise smtplib.SMTPDataError(code, reply)
+
+        with monkeypatch.context() as patched:
+            patched.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+            yield
+
+    return refusing
 
 
 def ago(**delta) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(**delta)
 
 
-def complaint_opened(when, customer=None, **fields) -> Complaint:
+def sweep() -> int:
+    """One run of beat's outbox sweep; returns how many emails it found due."""
+    return send_due_emails.apply().get()
+
+
+def complaint_opened(customer=None) -> Complaint:
     customer = customer or CustomerFactory(email="ada@example.com")
-    return ComplaintFactory(opened_at=when, customer=customer, **fields)
+    return complaint_open(
+        customer=customer,
+        summary="Parcel arrived crushed",
+        severity=Complaint.Severity.NORMAL,
+        opened_by=customer.owner,
+    )
+
+
+def acknowledgement_of(complaint: Complaint) -> OutgoingEmail:
+    return OutgoingEmail.objects.get(kind="complaint-acknowledgement", about_id=complaint.pk)
 
 
 def sent_to(address: str) -> list[str]:
     return [message.subject for message in mail.outbox if address in message.to]
 
 
-@pytest.mark.django_db
-@pytest.mark.usefixtures("eager_tasks", "resend_after")
-def test_an_acknowledgement_that_lost_its_task_is_sent_by_the_next_planning_run_once():
-    complaint = complaint_opened(ago(minutes=40))
+def email_notes(complaint: Complaint) -> list[str]:
+    events = complaint.events.filter(kind=ComplaintEvent.Kind.EMAIL).order_by("pk")
+    return list(events.values_list("note", flat=True))
 
-    interaction_tasks.plan_reminders.apply()
-    interaction_tasks.plan_reminders.apply()
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("eager_tasks")
+def test_an_acknowledgement_that_lost_its_task_is_sent_by_the_sweep_once(broker_outage, caplog):
+    with broker_outage():
+        complaint = complaint_opened()
+
+    # Saved, the publish's error logged for the record, and nothing sent yet.
+    assert REFUSED in caplog.text
+    assert mail.outbox == []
+    assert [sweep(), sweep()] == [1, 0]
 
     assert sent_to("ada@example.com") == [f"We have your complaint (case #{complaint.pk})"]
     complaint.refresh_from_db()
     assert complaint.acknowledgement_sent_at is not None
+    assert email_notes(complaint) == ["Acknowledgement sent"]
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("eager_tasks", "resend_after")
-def test_a_resolution_notice_that_lost_its_task_is_sent_by_the_next_planning_run():
-    complaint = complaint_opened(ago(days=1), acknowledgement_sent_at=ago(days=1))
-    Complaint.objects.filter(pk=complaint.pk).update(
-        status=Complaint.Status.RESOLVED,
-        first_response_at=ago(hours=2),
-        resolved_at=ago(hours=1),
-        resolution_summary="Refunded in full.",
+@pytest.mark.usefixtures("eager_tasks")
+def test_a_resolution_notice_that_lost_its_task_is_sent_by_the_sweep_once(broker_outage):
+    complaint = ComplaintFactory(
+        customer=CustomerFactory(email="ada@example.com"), acknowledgement_sent_at=ago(days=1)
     )
+    with broker_outage():
+        complaint_transition(
+            complaint,
+            to_status=Complaint.Status.RESOLVED,
+            actor=complaint.assignee,
+            resolution_summary="Refunded in full.",
+        )
 
-    interaction_tasks.plan_reminders.apply()
+    assert [sweep(), sweep()] == [1, 0]
 
-    assert len(sent_to("ada@example.com")) == 1
+    assert sent_to("ada@example.com") == [f"Your complaint is resolved (case #{complaint.pk})"]
     complaint.refresh_from_db()
     assert complaint.resolution_notice_sent_at is not None
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("eager_tasks", "resend_after")
+@pytest.mark.usefixtures("eager_tasks")
 @pytest.mark.parametrize(
-    "case",
+    "row",
     [
-        # Its task may still be on its way, or retrying against the mail server.
-        {"opened": {"minutes": 10}},
-        # History: the first run on an old database must not mail it.
-        {"opened": {"days": 3}},
-        {"opened": {"minutes": 40}, "email": ""},
-        {"opened": {"minutes": 40}, "email_opt_out": True},
+        # Refused for now by the mail server: it waits out its backoff.
+        {"attempts": 1, "send_after": timezone.now() + datetime.timedelta(minutes=5)},
+        # Sent already. (One claimed a moment ago: see the worker that died mid-send.)
+        {"state": State.SENT, "attempts": 1, "sent_at": ago(minutes=1)},
     ],
-    ids=["too-recent", "too-old", "no-address", "opted-out"],
+    ids=["backing-off", "sent"],
 )
-def test_the_planning_run_leaves_alone_what_is_not_a_lost_email(case):
-    customer = CustomerFactory(
-        email=case.get("email", "ada@example.com"), email_opt_out=case.get("email_opt_out", False)
-    )
-    complaint_opened(ago(**case["opened"]), customer=customer)
+def test_the_sweep_leaves_alone_an_email_that_is_not_lost(broker_outage, row):
+    with broker_outage():
+        complaint = complaint_opened()
+    OutgoingEmail.objects.update(**row)
 
-    interaction_tasks.plan_reminders.apply()
+    assert sweep() == 0
 
+    assert mail.outbox == []
+    assert acknowledgement_of(complaint).state == row.get("state", State.QUEUED)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("eager_tasks")
+@pytest.mark.parametrize(
+    "customer", [{"email": ""}, {"email_opt_out": True}], ids=["no-address", "opted-out"]
+)
+def test_the_sweep_mails_no_one_who_takes_no_email(broker_outage, customer):
+    with broker_outage():
+        complaint_opened(CustomerFactory(**customer))
+
+    assert not OutgoingEmail.objects.exists()
+    assert sweep() == 0
     assert mail.outbox == []
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("eager_tasks", "resend_after")
-def test_an_email_given_up_on_after_its_retries_is_not_sent_behind_the_persons_back():
-    complaint = complaint_opened(ago(minutes=40))
-    # complaint_email_failed's note: someone is now contacting the customer another way.
-    ComplaintEvent.objects.create(
-        complaint=complaint, kind=ComplaintEvent.Kind.EMAIL, note="Could not email ..."
-    )
+@pytest.mark.usefixtures("eager_tasks")
+def test_the_first_sweep_on_an_old_database_mails_no_case_from_before_the_outbox():
+    # History: never acknowledged, and never queued, so not an email the sweep could lose.
+    ComplaintFactory(customer=CustomerFactory(email="ada@example.com"), opened_at=ago(days=3))
 
-    interaction_tasks.plan_reminders.apply()
-
+    assert sweep() == 0
     assert mail.outbox == []
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("eager_tasks", "resend_after")
-def test_a_feedback_acknowledgement_that_lost_its_task_is_sent_by_the_survey_planner_once():
-    lost = FeedbackSubmissionFactory(
-        email="grace@example.com", acknowledgement=Ack.PENDING, created_at=ago(minutes=40)
-    )
-    FeedbackSubmissionFactory(
-        email="failed@example.com", acknowledgement=Ack.FAILED, created_at=ago(minutes=40)
-    )
-    FeedbackSubmissionFactory(
-        email="recent@example.com", acknowledgement=Ack.PENDING, created_at=ago(minutes=5)
-    )
+@pytest.mark.usefixtures("eager_tasks")
+def test_an_email_given_up_on_after_its_retries_is_not_sent_behind_the_persons_back(
+    broker_outage, mail_server_refusing, settings
+):
+    settings.EMAIL_MAX_RETRIES = 2
+    settings.EMAIL_RETRY_BASE_SECONDS = 0  # each retry due at the next sweep
+    with broker_outage():
+        complaint = complaint_opened()
 
-    voice_tasks.plan_surveys.apply()
-    voice_tasks.plan_surveys.apply()
+    with mail_server_refusing(451, b"4.3.0 Try again later"):
+        assert [sweep(), sweep(), sweep()] == [1, 1, 1]
+    # The note tells whoever works the case to reach the customer another way.
+    (note,) = email_notes(complaint)
+    assert note.startswith("Could not email the acknowledgement to the customer: SMTPDataError")
+    assert "Try again later" in note
+
+    # The server takes mail again; a sweep must not cross with the person contacting them.
+    assert [sweep(), sweep()] == [0, 0]
+
+    assert mail.outbox == []
+    assert acknowledgement_of(complaint).state == State.FAILED
+    assert len(email_notes(complaint)) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("eager_tasks")
+def test_a_feedback_acknowledgement_that_lost_its_task_is_sent_by_the_sweep_once(
+    broker_outage, mail_server_refusing
+):
+    given_up = FeedbackSubmissionFactory(email="failed@example.com", acknowledgement=Ack.PENDING)
+    with broker_outage():
+        feedback_acknowledgement_queue(given_up.pk)
+    with mail_server_refusing(550, b"5.1.1 No such mailbox"):
+        assert sweep() == 1
+    lost = FeedbackSubmissionFactory(email="grace@example.com", acknowledgement=Ack.PENDING)
+    with broker_outage():
+        feedback_acknowledgement_queue(lost.pk)
+    assert list(queued("feedback-acknowledgement").values_list("to", flat=True)) == [
+        "grace@example.com"
+    ]
+
+    assert [sweep(), sweep()] == [1, 0]
 
     assert [message.to for message in mail.outbox] == [["grace@example.com"]]
     lost.refresh_from_db()
     assert lost.acknowledgement == Ack.SENT
+    given_up.refresh_from_db()
+    assert given_up.acknowledgement == Ack.FAILED
 
 
 @pytest.mark.django_db
@@ -200,27 +302,30 @@ def test_other_errors_are_left_to_the_500_handler(monkeypatch):
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("eager_tasks", "resend_after")
+@pytest.mark.usefixtures("eager_tasks")
 def test_an_acknowledgement_whose_worker_died_mid_send_is_reported_on_the_case_not_resent(
-    settings,
+    broker_outage, settings
 ):
     settings.EMAIL_ABANDONED_AFTER_SECONDS = 15 * 60
+    with broker_outage():
+        abandoned = complaint_opened()
+        in_flight = complaint_opened(CustomerFactory(email="bo@example.com"))
+    claimed = OutgoingEmail.objects.filter(state=State.QUEUED)
     # Claimed 20 minutes ago, and the worker died before it could record how the send went.
-    abandoned = complaint_opened(ago(minutes=25), acknowledgement_sent_at=ago(minutes=20))
+    claimed.filter(about_id=abandoned.pk).update(
+        state=State.SENDING, attempts=1, claimed_at=ago(minutes=20)
+    )
     # Claimed a moment ago: its worker may still be sending it.
-    in_flight = complaint_opened(
-        ago(minutes=5),
-        customer=CustomerFactory(email="bo@example.com"),
-        acknowledgement_sent_at=ago(minutes=1),
+    claimed.filter(about_id=in_flight.pk).update(
+        state=State.SENDING, attempts=1, claimed_at=ago(minutes=1)
     )
 
-    interaction_tasks.plan_reminders.apply()
-    interaction_tasks.plan_reminders.apply()
+    assert [sweep(), sweep()] == [0, 0]
 
     assert mail.outbox == []
-    (note,) = abandoned.events.filter(kind=ComplaintEvent.Kind.EMAIL).values_list("note", flat=True)
-    assert note == (
-        "Could not email the acknowledgement to the customer: the worker stopped while sending "
-        "it, so it may not have gone out"
-    )
-    assert not in_flight.events.filter(kind=ComplaintEvent.Kind.EMAIL).exists()
+    assert acknowledgement_of(abandoned).state == State.UNCERTAIN
+    assert email_notes(abandoned) == [
+        f"The acknowledgement may not have reached the customer: {ABANDONED_ERROR}"
+    ]
+    assert acknowledgement_of(in_flight).state == State.SENDING
+    assert email_notes(in_flight) == []

@@ -29,6 +29,7 @@ from django.db import connection
 from django.test import Client
 from django.utils.crypto import get_random_string
 
+from core.models import OutgoingEmail
 from interactions.models import Complaint
 from tests.conftest import REQUIRE_SERVICES
 from tests.factories import CustomerFactory, UserFactory
@@ -158,12 +159,12 @@ def service_env(*, database: str, broker: str, smtp_port: int | None = None) -> 
         "DATABASE_URL": database,
         "CELERY_BROKER_URL": broker,
         "PYTHONUNBUFFERED": "1",
-        # The planners that resend what a broker outage lost, every second instead of every
-        # quarter of an hour, and for anything a second old.
-        "PLAN_REMINDERS_EVERY_SECONDS": "1",
-        "PLAN_SURVEYS_EVERY_SECONDS": "1",
+        # The outbox's sweep, which sends what a broker outage lost, every second instead of
+        # every minute; the planners, which send nothing lost, out of the way.
+        "SEND_EMAILS_EVERY_SECONDS": "1",
+        "PLAN_REMINDERS_EVERY_SECONDS": "3600",
+        "PLAN_SURVEYS_EVERY_SECONDS": "3600",
         "SEND_DIGESTS_EVERY_SECONDS": "3600",
-        "PENDING_EMAIL_RESEND_AFTER_SECONDS": "1",
         "EMAIL_RETRY_BASE_SECONDS": "1",
     }
     for name in ("CELERY_QUEUE", "CELERY_RESULT_BACKEND", "EMAIL_URL"):
@@ -198,6 +199,10 @@ def start_worker_and_beat(processes: Processes, env: dict[str, str], folder: Pat
     processes.start("worker", [*celery, *worker], env)
     beat = ["beat", "--loglevel", "INFO", "--schedule", str(folder / "beat-schedule")]
     processes.start("beat", [*celery, *beat, "--pidfile", str(folder / "beat.pid")], env)
+
+
+def outbox_state(kind: str, about_id: int) -> str:
+    return OutgoingEmail.objects.get(kind=kind, about_id=about_id).state
 
 
 @contextlib.contextmanager
@@ -296,12 +301,13 @@ def test_web_keeps_serving_through_a_redis_restart_and_the_lost_emails_still_go(
             assert page.status == 200, (path, page.status, processes.logs())
             assert page.seconds < QUICK_SECONDS, (path, page.seconds)
 
-        # Saving something that emails the customer: saved and answered, the email pending.
+        # Saving something that emails the customer: saved and answered, the email queued.
         filed = file_complaint(base, cookies, customer, "Second parcel lost")
         assert filed.status == 302, (filed.status, processes.logs())
         assert filed.seconds < QUICK_SECONDS, filed.seconds
         lost = Complaint.objects.get(summary="Second parcel lost")
         assert lost.acknowledgement_sent_at is None
+        assert outbox_state("complaint-acknowledgement", lost.pk) == OutgoingEmail.State.QUEUED
         feedback = {
             "name": "Grace",
             "email": "grace@example.com",
@@ -314,7 +320,8 @@ def test_web_keeps_serving_through_a_redis_restart_and_the_lost_emails_still_go(
         assert sent.headers["Location"].endswith("/feedback/thanks/")
         assert sent.seconds < QUICK_SECONDS, sent.seconds
         question = FeedbackSubmission.objects.get(email="grace@example.com")
-        assert question.acknowledgement == FeedbackSubmission.Acknowledgement.PENDING
+        assert question.acknowledgement == FeedbackSubmission.Acknowledgement.SENDING
+        assert outbox_state("feedback-acknowledgement", question.pk) == OutgoingEmail.State.QUEUED
 
         health = fetch(base, "/healthz")
         assert health.status == 503
@@ -329,20 +336,23 @@ def test_web_keeps_serving_through_a_redis_restart_and_the_lost_emails_still_go(
 
         start_redis(processes, redis_port)
 
-        # The worker and beat reconnect by themselves, and the planners enqueue again what
-        # could not be enqueued during the outage.
+        # The worker and beat reconnect by themselves, and the outbox's sweep sends what could
+        # not be enqueued during the outage.
         wait_until(
             lambda: fetch(base, "/healthz").status == 200, 15, "healthz to recover", processes
         )
         inbox.wait_for("grace@example.com", 1, timeout=30)
         acknowledgements = inbox.wait_for("ada@example.com", 2, timeout=30)
         assert f"case #{lost.pk}" in acknowledgements[1]["Subject"]
-        # Each planner run enqueues again whatever is still unsent: the claim keeps it to one.
+        # The sweep runs every second and each email's task may run too: the claim keeps
+        # each to one.
         time.sleep(2)
         assert len(inbox.messages_to("ada@example.com")) == 2
         assert len(inbox.messages_to("grace@example.com")) == 1
         lost.refresh_from_db()
         assert lost.acknowledgement_sent_at is not None
+        question.refresh_from_db()
+        assert question.acknowledgement == FeedbackSubmission.Acknowledgement.SENT
         assert processes.running["worker"].poll() is None
         assert processes.running["beat"].poll() is None
 

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from core.dates import start_of_day
+from core.models import OutgoingEmail
 from front import at_risk, dashboard
 from interactions.models import Complaint, FollowUp, Reminder
 from tests.factories import CustomerFactory
@@ -259,8 +260,8 @@ def test_dashboard_query_count_is_pinned(
     # session, user with the manager check, open complaints counted, complaints opened in the
     # period, days counted through, summarised days, live days, staff with their counts, net
     # promoter score, recovery rate, the at-risk candidates scored (unless kept), the worst of
-    # them loaded, failed reminders, unmet wants
-    with django_assert_num_queries(13 if scored else 14):
+    # them loaded, failed reminders, unmet wants, emails that did not go
+    with django_assert_num_queries(14 if scored else 15):
         response = manager_client.get("/dashboard/")
     assert len(response.context["at_risk"]) == min(5 + extra, at_risk.AT_RISK_LIMIT)
 
@@ -382,3 +383,14 @@ def test_open_cases_counted_in_the_database_stand_where_each_case_says(now, toda
         "due_soon",
         "on_track",
     ]
+
+
+def test_the_dashboard_links_to_the_emails_that_did_not_go(manager_client, book):
+    for state in ("failed", "uncertain", "sent", "queued"):
+        OutgoingEmail.objects.create(
+            kind="digest", to="sam@example.com", subject="s", body_text="b", state=state
+        )
+
+    page = manager_client.get("/dashboard/").content.decode()
+
+    assert '<a id="failed-emails-link" href="/emails/failed/">2 emails did not go</a>' in page

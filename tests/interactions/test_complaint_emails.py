@@ -1,49 +1,56 @@
-"""The customer's complaint emails: sent once, only to those who want them, and end to end
-through a real Celery worker on Redis and a real SMTP server."""
+"""The customer's complaint emails: queued with the case, sent once through the outbox, only to
+those who want them, and end to end through a real Celery worker on Redis and a real SMTP
+server."""
 
+import datetime
 import re
-import smtplib
-import threading
 import time
 from urllib.parse import urlsplit
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connection
+from django.core.mail.backends import locmem
 from django.test import Client
 from django.utils import dateformat, timezone
 
 from config.celery import app as celery_app
+from core.models import OutgoingEmail
+from core.outbox.delivery import ABANDONED_ERROR, emails_due, emails_send
+from core.outbox.tasks import send_due_emails, send_emails
 from customers.models import Customer
-from interactions.complaints import services as complaints
-from interactions.complaints.services import (
-    complaint_open,
-    complaint_send_email,
-    complaint_transition,
-)
-from interactions.models import Complaint, ComplaintEvent
-from interactions.tasks import send_complaint_email
+from interactions.complaints.services import complaint_open, complaint_transition
+from interactions.models import ComplaintEvent
+from tests.concurrency import at_once
 from tests.factories import CustomerFactory
-from tests.real_services import Inbox, smtp_server
+from tests.outbox import queued, send_queued
+from tests.real_services import Inbox, private_queue, smtp_server
 
-from .factories import ComplaintFactory
-
-ACK, RESOLUTION = complaints.ACKNOWLEDGEMENT, complaints.RESOLUTION
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ACK, RESOLUTION = "complaint-acknowledgement", "complaint-resolution"
+State = OutgoingEmail.State
 
 
-def _resolved(complaint, summary="Sent a replacement kettle."):
-    Complaint.objects.filter(pk=complaint.pk).update(
-        status="resolved",
-        first_response_at=timezone.now(),
-        resolved_at=timezone.now(),
-        resolution_summary=summary,
+def _open(customer=None, summary="Kettle leaks"):
+    """A case opened the ordinary way, which queues its acknowledgement."""
+    customer = customer or CustomerFactory(email="ada@example.com")
+    return complaint_open(
+        customer=customer, summary=summary, severity="normal", opened_by=customer.owner
+    )
+
+
+def _resolve(complaint, summary="Sent a replacement kettle."):
+    return complaint_transition(
+        complaint, to_status="resolved", actor=complaint.assignee, resolution_summary=summary
+    )
+
+
+def _email_notes(complaint):
+    return list(
+        complaint.events.filter(kind=ComplaintEvent.Kind.EMAIL)
+        .order_by("pk")
+        .values_list("note", flat=True)
     )
 
 
@@ -51,73 +58,83 @@ def _resolved(complaint, summary="Sent a replacement kettle."):
 
 
 @pytest.mark.django_db
-def test_the_task_run_twice_sends_once():
-    complaint = ComplaintFactory(customer=CustomerFactory(email="ada@example.com"))
+def test_the_send_run_twice_sends_once():
+    complaint = _open()
+    (email,) = queued(ACK)
 
-    assert complaint_send_email(complaint.pk, ACK) is True
-    assert complaint_send_email(complaint.pk, ACK) is False
-    send_complaint_email.apply(args=(complaint.pk, ACK))
+    assert send_queued() == 1
+    assert send_queued() == 0
+    assert emails_send([email.pk]) == 0
+    send_emails.apply(args=([email.pk],))  # a redelivered task
 
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["ada@example.com"]
-    assert complaint.events.filter(kind=ComplaintEvent.Kind.EMAIL).count() == 1
+    assert _email_notes(complaint) == ["Acknowledgement sent"]
     complaint.refresh_from_db()
-    assert complaint.acknowledgement_sent_at is not None
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == (State.SENT, 1)
+    assert complaint.acknowledgement_sent_at == email.sent_at
 
 
 @pytest.mark.django_db
 def test_an_opted_out_customer_gets_no_email():
-    complaint = ComplaintFactory(customer=CustomerFactory(email_opt_out=True))
-    _resolved(complaint)
+    complaint = _open(CustomerFactory(email="quiet@example.com", email_opt_out=True))
+    _resolve(complaint)
 
-    assert complaint_send_email(complaint.pk, ACK) is False
-    assert complaint_send_email(complaint.pk, RESOLUTION) is False
-
+    assert not OutgoingEmail.objects.exists()
+    assert send_queued() == 0
     assert mail.outbox == []
-    assert not complaint.events.exists()
+    assert _email_notes(complaint) == []
 
 
 @pytest.mark.django_db
 def test_a_customer_without_an_email_address_gets_none():
-    complaint = ComplaintFactory(customer=CustomerFactory(email=""))
+    complaint = _open(CustomerFactory(email=""))
+    _resolve(complaint)
 
-    assert complaint_send_email(complaint.pk, ACK) is False
+    assert not OutgoingEmail.objects.exists()
     assert mail.outbox == []
 
 
 @pytest.mark.django_db
-def test_no_resolution_notice_for_a_case_reopened_before_the_task_ran():
-    complaint = ComplaintFactory()
+def test_no_resolution_notice_for_a_case_reopened_before_it_went_out():
+    complaint = _open()
+    send_queued()
+    _resolve(complaint)
 
-    assert complaint_send_email(complaint.pk, RESOLUTION) is False
-    assert mail.outbox == []
+    complaint_transition(complaint, to_status="open", actor=complaint.assignee)
+    send_queued()
+
+    assert [m.subject for m in mail.outbox] == [f"We have your complaint (case #{complaint.pk})"]
+    complaint.refresh_from_db()
+    assert complaint.resolution_notice_sent_at is None
 
 
 @pytest.mark.django_db
 def test_a_case_resolved_again_after_reopening_sends_a_second_notice():
-    complaint = ComplaintFactory()
-    actor = complaint.assignee
-    complaint_transition(complaint, to_status="resolved", actor=actor, resolution_summary="One.")
-    assert complaint_send_email(complaint.pk, RESOLUTION)
-    complaint_transition(complaint, to_status="open", actor=actor)
-    complaint_transition(complaint, to_status="resolved", actor=actor, resolution_summary="Two.")
+    complaint = _open()
+    _resolve(complaint, "One.")
+    assert send_queued() == 2  # the acknowledgement and the first notice
+    complaint_transition(complaint, to_status="open", actor=complaint.assignee)
+    _resolve(complaint, "Two.")
 
-    assert complaint_send_email(complaint.pk, RESOLUTION)
-    assert complaint_send_email(complaint.pk, RESOLUTION) is False
+    assert send_queued() == 1
+    assert send_queued() == 0
 
-    assert len(mail.outbox) == 2
-    assert "Two." in mail.outbox[1].body
+    notices = [m for m in mail.outbox if m.subject.startswith("Your complaint is resolved")]
+    assert [("One." in m.body, "Two." in m.body) for m in notices] == [(True, False), (False, True)]
+    assert _email_notes(complaint).count("Resolution notice sent") == 2
+    complaint.refresh_from_db()
+    assert complaint.resolution_notice_sent_at is not None
 
 
 @pytest.mark.django_db
 def test_the_email_content_is_escaped_in_html_and_plain_in_text():
-    complaint = ComplaintFactory(
-        summary="<b>Kettle</b> & lid", customer=CustomerFactory(name="Ada <Countess>")
-    )
+    complaint = _open(CustomerFactory(name="Ada <Countess>"), summary="<b>Kettle</b> & lid")
 
-    complaint_send_email(complaint.pk, ACK)
+    send_queued()
 
-    message = mail.outbox[0]
+    (message,) = mail.outbox
     html = message.alternatives[0].content
     assert "&lt;b&gt;Kettle&lt;/b&gt; &amp; lid" in html
     assert "Ada &lt;Countess&gt;" in html
@@ -125,69 +142,149 @@ def test_the_email_content_is_escaped_in_html_and_plain_in_text():
     assert message.subject == f"We have your complaint (case #{complaint.pk})"
 
 
-@pytest.mark.django_db
-def test_an_smtp_failure_releases_the_claim_so_the_retry_sends(monkeypatch):
-    complaint = ComplaintFactory()
-
-    def refuse(*args, **kwargs):
-        raise smtplib.SMTPServerDisconnected("gone")
-
-    monkeypatch.setattr(complaints, "send_templated_email", refuse)
-    with pytest.raises(smtplib.SMTPException):
-        complaint_send_email(complaint.pk, ACK)
-    complaint.refresh_from_db()
-    assert complaint.acknowledgement_sent_at is None
-
-    monkeypatch.undo()
-    assert complaint_send_email(complaint.pk, ACK) is True
-    assert len(mail.outbox) == 1
+# A send that fails (a real SMTP server) -------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_an_email_that_fails_every_retry_is_put_on_the_case(monkeypatch, settings):
+def test_a_server_that_says_try_later_gets_the_email_again_after_the_backoff(settings):
+    settings.EMAIL_RETRY_BASE_SECONDS = 30
+    with smtp_server(settings, Inbox(refuse_first=1)) as inbox:
+        complaint = _open()
+        (email,) = queued(ACK)
+        before = timezone.now()
+
+        assert send_queued() == 0
+
+        email.refresh_from_db()
+        assert (email.state, email.attempts) == (State.QUEUED, 1)
+        assert email.last_error.startswith("SMTPDataError")
+        assert "Try again later" in email.last_error
+        wait = datetime.timedelta(seconds=30)
+        assert before + wait <= email.send_after <= timezone.now() + wait
+        assert emails_send([email.pk]) == 0  # not due yet
+        assert _email_notes(complaint) == []
+        complaint.refresh_from_db()
+        assert complaint.acknowledgement_sent_at is None
+
+        # Thirty seconds on, beat's sweep finds it due.
+        OutgoingEmail.objects.filter(pk=email.pk).update(send_after=timezone.now())
+        assert emails_send(emails_due()) == 1
+
+    assert len(inbox.messages_to("ada@example.com")) == 1
+    email.refresh_from_db()
+    assert (email.state, email.attempts, email.last_error) == (State.SENT, 2, "")
+    assert _email_notes(complaint) == ["Acknowledgement sent"]
+
+
+@pytest.mark.django_db
+def test_an_email_refused_through_every_retry_is_put_on_the_case(settings):
     settings.EMAIL_MAX_RETRIES = 3
-    complaint = ComplaintFactory()
-    attempts = []
+    settings.EMAIL_RETRY_BASE_SECONDS = 0
+    with smtp_server(settings, Inbox(refuse_first=10)) as inbox:
+        complaint = _open()
+        for _ in range(10):
+            if not queued().exists():
+                break
+            send_queued()
 
-    def refuse(*args, **kwargs):
-        attempts.append(1)
-        raise smtplib.SMTPConnectError(421, "try later")
-
-    monkeypatch.setattr(complaints, "send_templated_email", refuse)
-
-    # Eagerly, Celery runs the retries at once instead of backing off.
-    send_complaint_email.apply(args=(complaint.pk, ACK))
-
-    assert len(attempts) == 3 + 1
-    event = complaint.events.get(kind=ComplaintEvent.Kind.EMAIL)
-    assert event.note.startswith("Could not email the acknowledgement to the customer")
+    assert 10 - inbox.refusals_left == 3 + 1  # the first try and three retries
+    assert inbox.envelopes == []
+    (email,) = OutgoingEmail.objects.all()
+    assert (email.state, email.attempts) == (State.FAILED, 4)
+    (note,) = _email_notes(complaint)
+    assert note == f"Could not email the acknowledgement to the customer: {email.last_error}"
+    assert "Try again later" in note
     complaint.refresh_from_db()
     assert complaint.acknowledgement_sent_at is None
+
+
+class NoSuchMailbox(Inbox):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        return "550 5.1.1 No such mailbox"
+
+
+@pytest.mark.django_db
+def test_an_email_refused_for_good_fails_at_once_and_is_put_on_the_case(settings):
+    with smtp_server(settings, NoSuchMailbox()):
+        complaint = _open()
+        assert send_queued() == 0
+
+    (email,) = OutgoingEmail.objects.all()
+    assert (email.state, email.attempts) == (State.FAILED, 1)
+    assert "No such mailbox" in email.last_error
+    assert _email_notes(complaint) == [
+        f"Could not email the acknowledgement to the customer: {email.last_error}"
+    ]
+
+
+# Lost tasks and dead workers: beat's sweep ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_acknowledgement_whose_task_was_lost_goes_out_once_with_the_sweep(monkeypatch):
+    # In this test the task enqueued on commit never runs, as when the broker was down.
+    complaint = _open()
+    assert mail.outbox == []
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+
+    send_due_emails.delay()
+    send_due_emails.delay()
+
+    assert len(mail.outbox) == 1
+    assert _email_notes(complaint) == ["Acknowledgement sent"]
+
+
+@pytest.mark.django_db
+def test_an_acknowledgement_whose_worker_died_mid_send_is_put_on_the_case_not_resent(
+    monkeypatch, settings
+):
+    complaint = _open()
+    (email,) = queued(ACK)
+
+    def killed(self, messages):
+        raise SoftTimeLimitExceeded()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(locmem.EmailBackend, "send_messages", killed)
+        with pytest.raises(SoftTimeLimitExceeded):
+            send_queued()
+
+    # Still within the time a task may take: its worker may be sending it right now.
+    assert emails_due() == []
+    email.refresh_from_db()
+    assert email.state == State.SENDING
+    assert _email_notes(complaint) == []
+
+    later = timezone.now() + datetime.timedelta(seconds=settings.EMAIL_ABANDONED_AFTER_SECONDS + 1)
+    assert emails_due(later) == []
+    assert emails_due(later) == []  # a second sweep adds nothing
+
+    email.refresh_from_db()
+    assert email.state == State.UNCERTAIN
+    assert _email_notes(complaint) == [
+        f"The acknowledgement may not have reached the customer: {ABANDONED_ERROR}"
+    ]
+    assert emails_send([email.pk]) == 0
+    assert mail.outbox == []
+    complaint.refresh_from_db()
+    assert complaint.acknowledgement_sent_at is None
+
+
+# Two workers at once (PostgreSQL) -------------------------------------------------------------
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_send_once():
-    user = get_user_model().objects.create(username="sam")
-    complaint = ComplaintFactory(
-        customer=CustomerFactory(owner=user), opened_by=user, interaction__author=user
-    )
-    start, results = threading.Barrier(2), []
+def test_two_workers_at_once_send_once(monkeypatch):
+    with private_queue(monkeypatch):  # where the task enqueued on commit waits, unrun
+        complaint = _open()
+        (email,) = queued(ACK)
+        results = at_once(lambda: emails_send([email.pk]))
 
-    def send():
-        try:
-            start.wait(timeout=10)
-            results.append(complaint_send_email(complaint.pk, ACK))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert sorted(results) == [False, True]
+    assert sorted(results) == [0, 1]
     assert len(mail.outbox) == 1
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == (State.SENT, 1)
+    assert _email_notes(complaint) == ["Acknowledgement sent"]
 
 
 # End to end: Redis, a real worker, a real SMTP server -----------------------------------------
@@ -207,8 +304,18 @@ def inbox(settings):
 
 
 @pytest.fixture
-def worker(inbox):
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+def worker(inbox, monkeypatch):
+    # A queue of the test's own, so another run sharing the Redis server cannot take its tasks.
+    with (
+        private_queue(monkeypatch) as queue,
+        start_worker(
+            celery_app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=10,
+            queues=[queue],
+        ),
+    ):
         yield
 
 
@@ -287,11 +394,12 @@ def test_the_customer_is_emailed_at_opening_and_resolution(inbox, worker, settin
 
     complaint_transition(complaint, to_status="open", actor=staff)
     complaint_transition(complaint, to_status="resolved", actor=staff, resolution_summary="Again.")
-    # The worker takes tasks in order: once a later email arrives, the resolution task has run.
+    # The worker takes tasks in order: once a later email arrives, any for Ada has gone too.
     sentinel = CustomerFactory(email="grace@example.com", owner=staff)
     complaint_open(customer=sentinel, summary="Late", severity="low", opened_by=staff)
     inbox.wait_for("grace@example.com", 1)
     assert len(inbox.messages_to("ada@example.com")) == 2
+    assert not OutgoingEmail.objects.filter(to="ada@example.com").exclude(state="sent").exists()
 
 
 @pytest.mark.redis
@@ -306,4 +414,5 @@ def test_an_opted_out_customer_gets_nothing_through_the_worker(inbox, worker):
 
     inbox.wait_for("keen@example.com", 1)
     assert inbox.messages_to("quiet@example.com") == []
+    assert not OutgoingEmail.objects.filter(to="quiet@example.com").exists()
     assert not ComplaintEvent.objects.filter(complaint__customer=quiet, kind="email").exists()

@@ -5,12 +5,16 @@ import itertools
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
+from core.models import OutgoingEmail
+from core.outbox.tasks import send_emails
 from interactions.complaints import services as complaints
 from interactions.complaints.services import complaint_open, complaint_targets, complaint_transition
 from interactions.models import Complaint, ComplaintEvent, Interaction
 from tests.factories import CustomerFactory, UserFactory
+from tests.outbox import queued
 
 from .factories import ComplaintFactory, InteractionFactory
 
@@ -327,13 +331,47 @@ def test_an_unknown_severity_is_refused_before_anything_is_written():
     assert not Complaint.objects.exists()
 
 
+def test_the_acknowledgement_and_resolution_notice_are_queued_with_the_case(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    customer = CustomerFactory(email="ada@example.com")
+
+    complaint = complaint_open(
+        customer=customer, summary="Cracked", severity="normal", opened_by=UserFactory()
+    )
+    complaint_transition(
+        complaint, to_status=S.RESOLVED, actor=UserFactory(), resolution_summary="Replaced."
+    )
+
+    emails = list(OutgoingEmail.objects.order_by("pk"))
+    assert [(e.kind, e.to, e.about, e.person) for e in emails] == [
+        ("complaint-acknowledgement", "ada@example.com", complaint, customer.owner),
+        ("complaint-resolution", "ada@example.com", complaint, customer.owner),
+    ]
+    assert {e.state for e in emails} == {OutgoingEmail.State.QUEUED}
+    for email in emails:
+        assert email.headers["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/unsubscribe/")
+        assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_an_opening_that_is_rolled_back_queues_no_email():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        complaint_open(
+            customer=CustomerFactory(),
+            summary="Cracked",
+            severity="normal",
+            opened_by=UserFactory(),
+        )
+        raise RuntimeError("the rest of the request failed")
+
+    assert not Complaint.objects.exists()
+    assert not OutgoingEmail.objects.exists()
+
+
 def test_emails_are_enqueued_only_once_the_transaction_commits(
     monkeypatch, django_capture_on_commit_callbacks
 ):
     sent = []
-    monkeypatch.setattr(
-        "interactions.tasks.send_complaint_email.delay", lambda *args: sent.append(args)
-    )
+    monkeypatch.setattr(send_emails, "delay", lambda *args: sent.append(args))
 
     with django_capture_on_commit_callbacks() as callbacks:
         complaint = complaint_open(
@@ -345,13 +383,15 @@ def test_emails_are_enqueued_only_once_the_transaction_commits(
     assert sent == []
     for callback in callbacks:
         callback()
-    assert sent == [(complaint.pk, "acknowledgement")]
+    (acknowledgement,) = OutgoingEmail.objects.filter(kind="complaint-acknowledgement")
+    assert sent == [([acknowledgement.pk],)]
 
     with django_capture_on_commit_callbacks(execute=True):
         complaint_transition(
             complaint, to_status=S.RESOLVED, actor=UserFactory(), resolution_summary="Replaced."
         )
-    assert sent[-1] == (complaint.pk, "resolution")
+    (notice,) = OutgoingEmail.objects.filter(kind="complaint-resolution")
+    assert sent[-1] == ([notice.pk],)
 
 
 def test_a_broker_outage_does_not_undo_or_break_the_opening(
@@ -360,7 +400,7 @@ def test_a_broker_outage_does_not_undo_or_break_the_opening(
     def broker_down(*args):
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr("interactions.tasks.send_complaint_email.delay", broker_down)
+    monkeypatch.setattr(send_emails, "delay", broker_down)
 
     with django_capture_on_commit_callbacks(execute=True):
         complaint_open(
@@ -368,6 +408,8 @@ def test_a_broker_outage_does_not_undo_or_break_the_opening(
         )
 
     assert Complaint.objects.count() == 1
+    # Still in the outbox, for beat's sweep to send.
+    assert queued("complaint-acknowledgement").count() == 1
 
 
 # Assignee and remedy --------------------------------------------------------------------------

@@ -9,7 +9,6 @@ wait for a lock, it fails).
 
 import datetime
 import threading
-import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -18,6 +17,8 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from core.models import OutgoingEmail
+from core.outbox.tasks import send_due_emails, send_emails
 from interactions import tasks
 from interactions.digests import schedule_digests
 from interactions.models import Digest, Reminder
@@ -62,14 +63,6 @@ class TaskLog:
 
     def of(self, name, state=None):
         return [f for f in self.finished if f[0] == name and state in (None, f[2])]
-
-
-def _wait_until(check, what):
-    deadline = time.monotonic() + TIMEOUT
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Waited {TIMEOUT:.0f} s for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture(autouse=True)
@@ -133,7 +126,7 @@ def test_the_digest_task_sends_each_person_one_digest(inbox, worker, task_log, s
 
     tasks.send_digests.delay()
     # Both digests in one task, over one SMTP connection.
-    task_log.wait_for("send_digest_batch", 1)
+    task_log.wait_for("send_emails", 1)
     # Beat again, later the same day: nothing new to send.
     tasks.send_digests.delay()
     task_log.wait_for("send_digests", 2)
@@ -148,6 +141,7 @@ def test_the_digest_task_sends_each_person_one_digest(inbox, worker, task_log, s
     assert to_olive["Subject"] == "Rapport: 1 thing to do today"
     assert len(inbox.envelopes) == 2
     assert len(set(inbox.connections)) == 1
+    assert len(task_log.of("send_emails")) == 1
     assert set(Digest.objects.values_list("state", "attempts", "item_count")) == {
         ("sent", 1, 2),
         ("sent", 1, 1),
@@ -159,10 +153,12 @@ def test_two_tasks_racing_for_each_digest_send_it_once(inbox, queue, task_log, s
     users = [staff(f"user{n}") for n in range(6)]
     for user in users:
         _due_for(user, f"Customer of {user.username}")
-    digest_ids = schedule_digests()
-    assert len(digest_ids) == 6
+    # Queues the six emails and, on commit, one task for them all.
+    assert schedule_digests() == 6
+    email_ids = list(OutgoingEmail.objects.values_list("pk", flat=True))
 
-    # One worker, four threads: the two copies of each task race for the digest in parallel.
+    # One worker, four threads: two more copies of each email's task (as redeliveries would
+    # be) race the first task and each other for the email in parallel.
     with start_worker(
         celery_app,
         pool="threads",
@@ -171,16 +167,18 @@ def test_two_tasks_racing_for_each_digest_send_it_once(inbox, queue, task_log, s
         shutdown_timeout=20,
         queues=[queue],
     ):
-        for digest_id in digest_ids:
-            tasks.send_digest_batch.delay([digest_id])
-            tasks.send_digest_batch.delay([digest_id])
-        task_log.wait_for("send_digest_batch", 12)
+        for email_id in email_ids:
+            send_emails.delay([email_id])
+            send_emails.delay([email_id])
+        task_log.wait_for("send_emails", 1 + 12)
 
     for user in users:
         assert len(inbox.messages_to(user.email)) == 1, user.email
     assert len(inbox.envelopes) == 6
-    # Each digest was claimed once: the losing task found it taken and did nothing.
+    # Each email was claimed once: the losing tasks found it taken and did nothing.
+    assert list(OutgoingEmail.objects.values_list("state", "attempts").distinct()) == [("sent", 1)]
     assert list(Digest.objects.values_list("state", "attempts").distinct()) == [("sent", 1)]
+    assert set(Reminder.objects.values_list("state", flat=True)) == {"sent"}
 
 
 def test_smtp_try_again_later_is_retried_and_delivered_once(
@@ -188,15 +186,21 @@ def test_smtp_try_again_later_is_retried_and_delivered_once(
 ):
     with smtp_server(settings, Inbox(refuse_first=1)) as handler:
         _due_for(staff("sam"), "Ada Lovelace")
-        (digest_id,) = schedule_digests()
+        schedule_digests()  # its email's task is enqueued on commit
+        task_log.wait_for("send_emails", 1)
+        (email,) = OutgoingEmail.objects.all()
+        assert (email.state, email.attempts) == ("queued", 1)
+        assert "Try again later" in email.last_error
 
-        tasks.send_digest_batch.delay([digest_id])
-        task_log.wait_for("send_digest_batch", 1, state="SUCCESS")
+        # Beat's sweep a minute later: the retry is due.
+        send_due_emails.delay()
+        task_log.wait_for("send_emails", 2)
 
-    assert [state for _, _, state in task_log.of("send_digest_batch")] == ["RETRY", "SUCCESS"]
     assert len(handler.messages_to("sam@example.com")) == 1
+    email.refresh_from_db()
+    assert (email.state, email.attempts, email.last_error) == ("sent", 2, "")
     digest = Digest.objects.get()
-    assert (digest.state, digest.attempts, digest.last_error) == ("sent", 2, "")
+    assert (digest.state, digest.last_error) == ("sent", "")
     assert Reminder.objects.get().state == Reminder.State.SENT
 
 
@@ -210,20 +214,18 @@ def test_smtp_down_through_every_retry_marks_the_digest_and_its_reminders_failed
     ReminderFactory(customer=due_customer(sam, "Tim Tomorrow", tomorrow), due_on=tomorrow)
 
     tasks.send_digests.delay()
-    task_log.wait_for("send_digest_batch", 1, state="SUCCESS")
+    task_log.wait_for("send_emails", 1)
+    # Beat's sweep, once for each of EMAIL_MAX_RETRIES=2 retries, and once more.
+    for sweeps in (1, 2, 3):
+        send_due_emails.delay()
+        task_log.wait_for("send_due_emails", sweeps)
 
-    def failed():
-        return Digest.objects.filter(state=Digest.State.FAILED).exists()
-
-    _wait_until(failed, "the digest to be marked failed")
-    # The first try and EMAIL_MAX_RETRIES=2 retries.
-    assert [state for _, _, state in task_log.of("send_digest_batch")] == [
-        "RETRY",
-        "RETRY",
-        "SUCCESS",
-    ]
+    # The first try and two retries; the last sweep found nothing due.
+    assert len(task_log.of("send_emails")) == 3
+    (email,) = OutgoingEmail.objects.all()
+    assert (email.state, email.attempts) == ("failed", 3)
     digest = Digest.objects.get()
-    assert digest.attempts == 3
+    assert digest.state == Digest.State.FAILED
     assert digest.last_error.startswith("ConnectionRefusedError:")
     assert "Connection refused" in digest.last_error
     assert sorted(Reminder.objects.values_list("customer__name", "state", "last_error")) == [
@@ -242,26 +244,29 @@ def test_a_breached_complaint_reaches_the_managers_once_through_the_worker(
     owner = staff("sam")
     managers = [staff("mona", role="Manager"), staff("max", role="Manager")]
     complaint = ComplaintFactory(
-        # No email address: the only email here is the managers' escalation.
+        # No email address: the only emails here are the managers' escalations.
         customer=QuietCustomerFactory(owner=owner, name="Bea Breached", email=""),
         summary="Boiler still broken",
         opened_at=timezone.now() - datetime.timedelta(hours=25),
     )
 
     tasks.plan_reminders.delay()
-    task_log.wait_for("send_escalation", 1)
-    # Planning again, and a duplicate of the task (as a redelivery would be), send nothing more.
+    task_log.wait_for("send_emails", 1)
+    # Planning again, and a duplicate of the sending task (as a redelivery would be), send
+    # nothing more.
     tasks.plan_reminders.delay()
     task_log.wait_for("plan_reminders", 2)
-    reminder = Reminder.objects.get(object_id=complaint.pk, detail="respond")
-    tasks.send_escalation.delay(reminder.pk)
-    task_log.wait_for("send_escalation", 2)
+    email_ids = list(OutgoingEmail.objects.values_list("pk", flat=True))
+    assert len(email_ids) == 2  # one for each manager
+    send_emails.delay(email_ids)
+    task_log.wait_for("send_emails", 2)
 
     for manager in managers:
         (message,) = inbox.messages_to(manager.email)
+        assert message["To"] == manager.email
         assert message["Subject"] == f"Complaint #{complaint.pk} missed its response target"
         assert "Bea Breached" in message.get_body(("plain",)).get_content()
-    assert len(inbox.envelopes) == 1
+    assert len(inbox.envelopes) == 2
     assert inbox.messages_to(owner.email) == []
-    reminder.refresh_from_db()
+    reminder = Reminder.objects.get(object_id=complaint.pk, detail="respond")
     assert reminder.escalated_at is not None

@@ -1,28 +1,24 @@
-"""The daily digest: which day it is for, who gets one, what it lists, and that it goes once."""
+"""The daily digest: which day it is for, who gets one, what it lists, and that it goes once,
+through the outbox."""
 
 import datetime
-import smtplib
-import socket
-import threading
 from io import StringIO
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
-from interactions.digests import (
-    digest_day,
-    digest_failed,
-    digest_send,
-    digests_send,
-    in_batches,
-    schedule_digests,
-)
+from core.models import OutgoingEmail
+from core.outbox.delivery import ABANDONED_ERROR, BATCH, emails_due, emails_send, in_batches
+from interactions.digests import digest_day, reminder_retry, schedule_digests
 from interactions.models import Digest, Reminder
+from tests.concurrency import at_once
 from tests.factories import UserFactory
-from tests.real_services import Inbox, smtp_server
+from tests.outbox import queued, send_queued
+from tests.real_services import Inbox, free_port, private_queue, smtp_server, use_smtp
 
 from .reminder_factories import ReminderFactory, days_from_today, due_customer
 
@@ -30,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
 S = Reminder.State
+E = OutgoingEmail.State
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +48,10 @@ def sam(db):
 def _reminder(recipient, name, due_in_days=0, **fields):
     due_on = days_from_today(due_in_days)
     return ReminderFactory(customer=due_customer(recipient, name, due_on), due_on=due_on, **fields)
+
+
+def _email_of(digest):
+    return OutgoingEmail.objects.get(kind="digest", about_id=digest.pk)
 
 
 # The day a digest is for ----------------------------------------------------------------------
@@ -100,7 +101,7 @@ def test_nothing_is_scheduled_before_the_digest_hour(settings, sam):
     settings.DIGEST_HOUR = 8
     _reminder(sam, "Ada Lovelace", due_in_days=-30)
 
-    assert schedule_digests(datetime.datetime(2026, 1, 2, 15, 59, tzinfo=UTC)) == []
+    assert schedule_digests(datetime.datetime(2026, 1, 2, 15, 59, tzinfo=UTC)) == 0
     assert not Digest.objects.exists()
 
 
@@ -121,25 +122,42 @@ def test_one_digest_per_person_with_something_due_and_none_for_the_others(any_ho
     _reminder(sid, "Sue Snoozed", state=S.SNOOZED, snoozed_until=days_from_today(1))
     _reminder(sid, "Sal Sent", due_in_days=-1, state=S.SENT)
 
-    ids = schedule_digests()
+    assert schedule_digests() == 2
 
-    digests = Digest.objects.filter(pk__in=ids)
+    digests = Digest.objects.all()
     assert sorted(d.recipient.username for d in digests) == ["olive", "sam"]
     assert {d.day for d in digests} == {timezone.localdate()}
-    assert {d.state for d in digests} == {Digest.State.PENDING}
+    assert {d.state for d in digests} == {Digest.State.SENDING}
+    assert sorted(queued("digest").values_list("to", "person__username")) == [
+        ("olive@example.com", "olive"),
+        ("sam@example.com", "sam"),
+    ]
 
 
-def test_scheduling_again_the_same_day_creates_none(any_hour, sam):
+def test_scheduling_again_the_same_day_queues_none(any_hour, sam):
     _reminder(sam, "Ada Lovelace")
-    first = schedule_digests()
+    assert schedule_digests() == 1
     _reminder(sam, "Grace Hopper")
 
-    assert schedule_digests() == first
+    assert schedule_digests() == 0
     assert Digest.objects.count() == 1
 
-    digest_send(first[0])
-    assert schedule_digests() == []
+    assert send_queued() == 1
+    assert schedule_digests() == 0
     assert Digest.objects.count() == 1
+    assert OutgoingEmail.objects.count() == 1
+
+
+def test_a_digest_left_pending_is_queued_by_the_next_run(any_hour, sam):
+    _reminder(sam, "Ada Lovelace")
+    # As a scheduler that stopped between creating the row and queueing its email leaves it.
+    Digest.objects.create(recipient=sam, day=timezone.localdate())
+
+    assert schedule_digests() == 1
+    assert send_queued() == 1
+
+    assert "Ada Lovelace" in mail.outbox[0].body
+    assert Digest.objects.get().state == Digest.State.SENT
 
 
 def test_a_reminder_back_from_a_snooze_brings_a_digest(any_hour, sam):
@@ -147,8 +165,8 @@ def test_a_reminder_back_from_a_snooze_brings_a_digest(any_hour, sam):
         sam, "Ada Lovelace", due_in_days=-5, state=S.SNOOZED, snoozed_until=days_from_today(0)
     )
 
-    (digest_id,) = schedule_digests()
-    assert digest_send(digest_id) is True
+    assert schedule_digests() == 1
+    assert send_queued() == 1
 
     assert "Ada Lovelace" in mail.outbox[0].body
     back.refresh_from_db()
@@ -160,8 +178,8 @@ def test_reminders_whose_email_failed_are_sent_in_the_next_digest(any_hour, sam)
         sam, "Ada Lovelace", due_in_days=-1, state=S.FAILED, last_error="SMTPServerDisconnected"
     )
 
-    (digest_id,) = schedule_digests()
-    digest_send(digest_id)
+    schedule_digests()
+    send_queued()
 
     assert "Ada Lovelace" in mail.outbox[0].body
     failed.refresh_from_db()
@@ -184,7 +202,7 @@ def test_the_digest_lists_exactly_what_is_due_and_overdue_with_links(any_hour, s
     _reminder(UserFactory(), "Olga Others")
 
     schedule_digests()
-    assert digest_send(Digest.objects.get(recipient=sam).pk) is True
+    assert emails_send([_email_of(Digest.objects.get(recipient=sam)).pk]) == 1
 
     (message,) = mail.outbox
     assert message.to == ["sam@example.com"]
@@ -212,12 +230,15 @@ def test_the_digest_lists_exactly_what_is_due_and_overdue_with_links(any_hour, s
     assert html.index("Ada Lovelace") < html.index("Due today") < html.index("Grace Hopper")
     for absent in ("Tim Tomorrow", "Sue Snoozed", "Dan Done", "Dee Dismissed", "Olga Others"):
         assert absent not in html
+    digest = Digest.objects.get(recipient=sam)
+    assert sorted(digest.reminder_ids) == sorted(r.pk for r in (overdue, today, snooze_over))
 
 
 def test_one_thing_due_reads_in_the_singular(any_hour, sam):
     _reminder(sam, "Ada Lovelace")
 
-    digest_send(schedule_digests()[0])
+    schedule_digests()
+    send_queued()
 
     assert mail.outbox[0].subject == "Rapport: 1 thing to do today"
 
@@ -225,7 +246,8 @@ def test_one_thing_due_reads_in_the_singular(any_hour, sam):
 def test_customer_names_are_escaped_in_the_html(any_hour, sam):
     _reminder(sam, "<b>Bold</b> & Co")
 
-    digest_send(schedule_digests()[0])
+    schedule_digests()
+    send_queued()
 
     html = mail.outbox[0].alternatives[0][0]
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in html
@@ -240,8 +262,8 @@ def test_after_sending_the_pending_reminders_are_sent_and_the_digest_is_recorded
     due = [_reminder(sam, "Ada Lovelace", due_in_days=-1), _reminder(sam, "Grace Hopper")]
     done = _reminder(sam, "Dan Done", due_in_days=-1, state=S.DONE)
 
-    (digest_id,) = schedule_digests()
-    digest_send(digest_id)
+    schedule_digests()
+    send_queued()
 
     for reminder in due:
         reminder.refresh_from_db()
@@ -252,56 +274,81 @@ def test_after_sending_the_pending_reminders_are_sent_and_the_digest_is_recorded
     assert done.state == S.DONE
     digest = Digest.objects.get()
     assert (digest.state, digest.item_count, digest.attempts) == (Digest.State.SENT, 2, 1)
-    assert digest.sent_at is not None
+    email = _email_of(digest)
+    assert email.sent_at is not None
+    assert digest.sent_at == email.sent_at
 
 
 def test_sending_the_same_digest_twice_sends_one_email(any_hour, sam):
     _reminder(sam, "Ada Lovelace")
-    (digest_id,) = schedule_digests()
+    schedule_digests()
+    email = _email_of(Digest.objects.get())
 
-    assert digest_send(digest_id) is True
-    assert digest_send(digest_id) is False
+    assert emails_send([email.pk]) == 1
+    assert emails_send([email.pk]) == 0
 
     assert len(mail.outbox) == 1
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == (E.SENT, 1)
+    assert Digest.objects.get().attempts == 1
+    assert Reminder.objects.get().attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_at_once_queue_one_email(settings, monkeypatch):
+    settings.DIGEST_HOUR = 0
+    sam = UserFactory(username="sam", email="sam@example.com")
+    _reminder(sam, "Ada Lovelace")
+    with private_queue(monkeypatch):  # where the tasks enqueued on commit wait, unrun
+        results = at_once(schedule_digests)
+
+    assert sorted(results) == [0, 1]
+    assert OutgoingEmail.objects.filter(kind="digest").count() == 1
     assert Digest.objects.get().attempts == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_senders_at_once_send_one_email(settings):
+def test_two_senders_at_once_send_one_email(settings, monkeypatch):
     settings.DIGEST_HOUR = 0
     sam = UserFactory(username="sam", email="sam@example.com")
     _reminder(sam, "Ada Lovelace")
-    (digest_id,) = schedule_digests()
-    start, results = threading.Barrier(2), []
+    with private_queue(monkeypatch):  # where the task enqueued on commit waits, unrun
+        assert schedule_digests() == 1
+        email = _email_of(Digest.objects.get())
+        results = at_once(lambda: emails_send([email.pk]))
 
-    def send():
-        try:
-            start.wait(timeout=10)
-            results.append(digest_send(digest_id))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert sorted(results) == [False, True]
+    assert sorted(results) == [0, 1]
     assert len(mail.outbox) == 1
-    assert Digest.objects.get().attempts == 1
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == (E.SENT, 1)
+    digest = Digest.objects.get()
+    assert (digest.state, digest.attempts) == (Digest.State.SENT, 1)
+    assert Reminder.objects.get().state == S.SENT
 
 
-def test_nothing_is_sent_when_everything_was_done_since_scheduling(any_hour, sam):
+def test_nothing_is_sent_when_everything_was_done_before_it_was_queued(any_hour, sam):
     reminder = _reminder(sam, "Ada Lovelace")
-    (digest_id,) = schedule_digests()
+    Digest.objects.create(recipient=sam, day=timezone.localdate())  # left pending, as above
     Reminder.objects.filter(pk=reminder.pk).update(state=S.DONE)
 
-    assert digest_send(digest_id) is False
+    assert schedule_digests() == 0
 
-    assert mail.outbox == []
+    assert not OutgoingEmail.objects.exists()
     digest = Digest.objects.get()
     assert (digest.state, digest.item_count) == (Digest.State.SENT, 0)
+
+
+def test_someone_without_an_email_address_gets_no_digest(any_hour):
+    nobody = UserFactory(username="nobody", email="")
+    reminder = _reminder(nobody, "Ada Lovelace")
+
+    assert schedule_digests() == 0
+
+    assert not OutgoingEmail.objects.exists()
+    digest = Digest.objects.get()
+    assert (digest.state, digest.item_count) == (Digest.State.SENT, 0)
+    reminder.refresh_from_db()
+    assert reminder.state == S.PENDING  # still on their My day
 
 
 def test_the_command_sends_each_digest_once(any_hour, sam):
@@ -312,8 +359,8 @@ def test_the_command_sends_each_digest_once(any_hour, sam):
     call_command("send_digests", stdout=first)
     call_command("send_digests", stdout=second)
 
-    assert first.getvalue() == "2 digests sent\n"
-    assert second.getvalue() == "0 digests sent\n"
+    assert first.getvalue() == "2 digests queued, 2 emails sent\n"
+    assert second.getvalue() == "0 digests queued, 0 emails sent\n"
     assert sorted(m.to[0] for m in mail.outbox) == ["olive@example.com", "sam@example.com"]
 
 
@@ -334,50 +381,81 @@ def test_the_command_plans_first_so_what_fell_due_since_is_in_the_digest(any_hou
 @pytest.fixture
 def smtp_down(settings):
     """SMTP pointed at a port nobody listens on: every send is refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    use_smtp(settings, free_port())
 
 
-def test_a_failed_send_releases_the_digest_for_the_retry(any_hour, sam, smtp_down):
+def test_a_failed_send_leaves_the_digest_in_the_outbox_for_the_retry(
+    any_hour, sam, smtp_down, settings
+):
+    settings.EMAIL_RETRY_BASE_SECONDS = 30
     reminder = _reminder(sam, "Ada Lovelace")
-    (digest_id,) = schedule_digests()
+    schedule_digests()
+    before = timezone.now()
 
-    with pytest.raises(ConnectionRefusedError):
-        digest_send(digest_id)
+    assert send_queued() == 0
 
+    (email,) = OutgoingEmail.objects.all()
+    assert (email.state, email.attempts) == (E.QUEUED, 1)
+    assert email.last_error.startswith("ConnectionRefusedError")
+    assert email.send_after >= before + datetime.timedelta(seconds=30)
     digest = Digest.objects.get()
-    assert digest.state == Digest.State.PENDING
-    assert digest.attempts == 1
-    assert digest.last_error.startswith("ConnectionRefusedError")
+    assert (digest.state, digest.last_error) == (Digest.State.SENDING, "")
     reminder.refresh_from_db()
     assert reminder.state == S.PENDING
 
 
-def test_after_the_last_retry_the_digest_and_its_reminders_are_failed(any_hour, sam, smtp_down):
+def test_after_the_last_retry_the_digest_and_its_reminders_are_failed(
+    any_hour, sam, smtp_down, settings
+):
+    settings.EMAIL_MAX_RETRIES = 2
+    settings.EMAIL_RETRY_BASE_SECONDS = 0
     reminders = [_reminder(sam, "Ada Lovelace", due_in_days=-1), _reminder(sam, "Grace Hopper")]
     later = _reminder(sam, "Tim Tomorrow", due_in_days=1)
-    (digest_id,) = schedule_digests()
-    with pytest.raises(ConnectionRefusedError) as refused:
-        digest_send(digest_id)
+    schedule_digests()
 
-    digest_failed(digest_id, refused.value)
+    for _ in range(2 + 1):
+        assert send_queued() == 0
+    assert not queued().exists()
 
+    (email,) = OutgoingEmail.objects.all()
+    assert (email.state, email.attempts) == (E.FAILED, 3)
     digest = Digest.objects.get()
     assert digest.state == Digest.State.FAILED
+    assert digest.last_error == email.last_error
     assert "Connection refused" in digest.last_error
     for reminder in reminders:
         reminder.refresh_from_db()
         assert reminder.state == S.FAILED
         assert reminder.last_error == digest.last_error
+        assert reminder.attempts == 1
     later.refresh_from_db()
     assert later.state == S.PENDING
     # A failed digest is not picked up again the same day.
-    assert schedule_digests() == []
+    assert schedule_digests() == 0
+
+
+def test_a_failed_reminder_retried_goes_out_once_in_a_new_email(any_hour, sam, smtp_down, settings):
+    settings.EMAIL_MAX_RETRIES = 0
+    reminder = _reminder(sam, "Ada Lovelace")
+    schedule_digests()
+    send_queued()
+    reminder.refresh_from_db()
+    assert reminder.state == S.FAILED
+
+    with smtp_server(settings, Inbox()) as inbox:
+        reminder_retry(reminder)
+        reminder_retry(reminder)  # clicked twice
+        assert send_queued() == 1
+
+    (message,) = inbox.messages_to("sam@example.com")
+    assert "Ada Lovelace" in message.get_body(("plain",)).get_content()
+    reminder.refresh_from_db()
+    assert (reminder.state, reminder.last_error) == (S.SENT, "")
+    assert list(OutgoingEmail.objects.order_by("pk").values_list("state", flat=True)) == [
+        E.FAILED,
+        E.SENT,
+    ]
+    assert Digest.objects.get().state == Digest.State.SENT
 
 
 class RefusesOlive(Inbox):
@@ -390,31 +468,31 @@ class RefusesOlive(Inbox):
 def test_a_send_that_fails_holds_up_no_one_else_and_sending_again_retries_only_it(
     any_hour, settings, sam
 ):
+    settings.EMAIL_RETRY_BASE_SECONDS = 0
     people = [sam, UserFactory(username="olive", email="olive@example.com")]
     people.append(UserFactory(username="tim", email="tim@example.com"))
     for person in people:
         _reminder(person, f"Customer of {person.username}")
-    schedule_digests()
-    batch = [Digest.objects.get(recipient=person).pk for person in people]
+    assert schedule_digests() == 3
+    batch = [_email_of(Digest.objects.get(recipient=person)).pk for person in people]
 
-    with (
-        smtp_server(settings, RefusesOlive()) as refusing,
-        pytest.raises(smtplib.SMTPDataError) as refused,
-    ):
-        digests_send(batch)
+    with smtp_server(settings, RefusesOlive()) as refusing:
+        assert emails_send(batch) == 2
 
-    assert "Try again later" in str(refused.value)
     assert [e.rcpt_tos for e in refusing.envelopes] == [["sam@example.com"], ["tim@example.com"]]
     states = dict(Digest.objects.values_list("recipient__username", "state"))
-    assert states == {"sam": "sent", "olive": "pending", "tim": "sent"}
-    olive = Digest.objects.get(recipient__username="olive")
+    assert states == {"sam": "sent", "olive": "sending", "tim": "sent"}
+    olive = OutgoingEmail.objects.get(to="olive@example.com")
+    assert olive.state == E.QUEUED
     assert olive.last_error.startswith("SMTPDataError")
+    assert "Try again later" in olive.last_error
 
     with smtp_server(settings, Inbox()) as inbox:
-        assert digests_send(batch) == 1
+        assert emails_send(batch) == 1
 
     assert [e.rcpt_tos for e in inbox.envelopes] == [["olive@example.com"]]
     assert set(Digest.objects.values_list("state", flat=True)) == {"sent"}
+    assert set(Reminder.objects.values_list("state", flat=True)) == {S.SENT}
 
 
 def test_a_batch_goes_over_one_connection(any_hour, settings, sam):
@@ -422,78 +500,78 @@ def test_a_batch_goes_over_one_connection(any_hour, settings, sam):
         _reminder(person, f"Customer of {person.username}")
 
     with smtp_server(settings, Inbox()) as inbox:
-        assert digests_send(schedule_digests()) == 2
+        schedule_digests()
+        assert send_queued() == 2
 
     assert len(inbox.envelopes) == 2
     assert len(set(inbox.connections)) == 1
 
 
-def test_digests_are_batched_in_order_without_loss():
-    ids = list(range(1, 123))
+def test_emails_are_batched_in_order_without_loss():
+    ids = list(range(1, 2 * BATCH + 23))
     batches = in_batches(ids)
-    assert [len(batch) for batch in batches] == [50, 50, 22]
+    assert [len(batch) for batch in batches] == [BATCH, BATCH, 22]
     assert [pk for batch in batches for pk in batch] == ids
     assert in_batches([]) == []
 
 
-def test_the_command_reports_a_digest_it_could_not_send(any_hour, sam, smtp_down):
+def test_the_command_leaves_a_digest_it_could_not_send_in_the_outbox(any_hour, sam, smtp_down):
     _reminder(sam, "Ada Lovelace")
     out, err = StringIO(), StringIO()
 
     call_command("send_digests", stdout=out, stderr=err)
 
-    assert out.getvalue() == "0 digests sent, 1 failed\n"
-    assert "not sent, will be retried" in err.getvalue()
-    assert Digest.objects.get().state == Digest.State.PENDING
+    assert out.getvalue() == "1 digests queued, 0 emails sent\n"
+    assert Digest.objects.get().state == Digest.State.SENDING
+    (email,) = queued("digest")
+    assert email.last_error.startswith("ConnectionRefusedError")
 
 
-def test_a_digest_abandoned_mid_send_is_marked_failed_never_sent_twice(db):
-    """A worker killed while sending leaves the digest claimed: after the claim is far older
-    than any task may run, the next scheduling marks it failed for a manager to retry."""
-    import datetime as dt
+# A worker that died mid-send ------------------------------------------------------------------
 
-    from django.core import mail
-    from django.utils import timezone
 
-    from interactions.digests import ABANDONED_ERROR, digest_send, schedule_digests
-    from interactions.models import Digest, Reminder
-    from tests.factories import UserFactory
+def _worker_dies_sending(monkeypatch):
+    """Send what is queued, the worker stopping (time limit, killed) in the middle of it."""
 
-    from .reminder_factories import ReminderFactory
+    def killed(self, messages):
+        raise SoftTimeLimitExceeded()
 
-    user = UserFactory(username="dana")
-    reminder = ReminderFactory(recipient=user, due_on=timezone.localdate())
-    (digest_id,) = schedule_digests()
-    Digest.objects.filter(pk=digest_id).update(
-        state=Digest.State.SENDING, claimed_at=timezone.now() - dt.timedelta(minutes=20)
-    )
+    with monkeypatch.context() as patch:
+        patch.setattr(locmem.EmailBackend, "send_messages", killed)
+        with pytest.raises(SoftTimeLimitExceeded):
+            send_queued()
 
+
+def test_a_digest_abandoned_mid_send_is_marked_failed_never_sent_twice(
+    any_hour, sam, settings, monkeypatch
+):
+    """A worker killed while sending leaves its email claimed: once the claim is older than
+    any task may run, beat's sweep marks it uncertain, and the digest failed for a manager."""
+    reminder = _reminder(sam, "Ada Lovelace")
     schedule_digests()
+    _worker_dies_sending(monkeypatch)
+    later = timezone.now() + datetime.timedelta(seconds=settings.EMAIL_ABANDONED_AFTER_SECONDS + 1)
 
-    digest = Digest.objects.get(pk=digest_id)
-    reminder.refresh_from_db()
+    assert emails_due(later) == []
+
+    (email,) = OutgoingEmail.objects.all()
+    assert email.state == E.UNCERTAIN
+    digest = Digest.objects.get()
     assert digest.state == Digest.State.FAILED
     assert ABANDONED_ERROR in digest.last_error
-    assert reminder.state == Reminder.State.FAILED
-    assert digest_send(digest_id) is False
+    reminder.refresh_from_db()
+    assert reminder.state == S.FAILED
+    assert emails_send([email.pk]) == 0
+    assert schedule_digests() == 0
     assert mail.outbox == []
 
 
-def test_a_digest_being_sent_right_now_is_left_alone(db):
-    from django.utils import timezone
-
-    from interactions.digests import schedule_digests
-    from interactions.models import Digest
-    from tests.factories import UserFactory
-
-    from .reminder_factories import ReminderFactory
-
-    ReminderFactory(recipient=UserFactory(username="eli"), due_on=timezone.localdate())
-    (digest_id,) = schedule_digests()
-    Digest.objects.filter(pk=digest_id).update(
-        state=Digest.State.SENDING, claimed_at=timezone.now()
-    )
-
+def test_a_digest_being_sent_right_now_is_left_alone(any_hour, sam, monkeypatch):
+    _reminder(sam, "Ada Lovelace")
     schedule_digests()
+    _worker_dies_sending(monkeypatch)
 
-    assert Digest.objects.get(pk=digest_id).state == Digest.State.SENDING
+    assert emails_due() == []
+
+    assert OutgoingEmail.objects.get().state == E.SENDING
+    assert Digest.objects.get().state == Digest.State.SENDING

@@ -12,14 +12,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from core.models import OutgoingEmail
 from customers.services import customers_reassign
 from interactions.complaints.services import complaint_update
-from interactions.digests import escalation_send
 from interactions.follow_ups.services import followup_done
 from interactions.models import Complaint, FollowUp, Interaction, Reminder
 from interactions.reminders.planning import plan_reminders
 from interactions.services import interaction_log
+from tests.concurrency import at_once
 from tests.factories import UserFactory
+from tests.outbox import queued, send_queued
+from tests.real_services import private_queue
 
 from .reminder_factories import (
     ComplaintFactory,
@@ -64,7 +67,7 @@ def managers(db):
 
 @pytest.fixture
 def tasks_run_inline(monkeypatch):
-    """Enqueued tasks run at once in this process: the escalation planning enqueues is sent."""
+    """Enqueued tasks run at once in this process: what planning queues is sent on commit."""
     monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
 
 
@@ -477,47 +480,87 @@ def test_a_customer_left_without_an_owner_keeps_the_reminder_with_the_last_one(o
 # Escalation -----------------------------------------------------------------------------------
 
 
-def _breached_complaint(owner):
-    """Normal severity, opened 25 hours ago and never answered: the response target passed."""
+def _unanswered_complaint(owner, hours_ago=25, **fields):
+    """Normal severity and never answered: its response target passes 24 hours after it opened,
+    so by default it has passed."""
     return ComplaintFactory(
         customer=QuietCustomerFactory(owner=owner, name="Bea Breached"),
         summary="Boiler still broken",
-        opened_at=timezone.now() - datetime.timedelta(hours=25),
+        opened_at=timezone.now() - datetime.timedelta(hours=hours_ago),
+        **fields,
     )
 
 
-def test_a_breached_target_emails_the_managers_once(owner, managers):
-    complaint = _breached_complaint(owner)
+def _emails_to(user):
+    return [m for m in mail.outbox if user.email in m.to]
+
+
+def test_a_breached_target_emails_each_manager_once(owner, managers):
+    complaint = _unanswered_complaint(owner)
+
     plan_reminders()
+    assert send_queued() == 2
+    plan_reminders()
+    assert send_queued() == 0
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["max@example.com", "mona@example.com"]
+    for message in mail.outbox:
+        assert len(message.to) == 1  # one each: no manager sees the others' address
+        assert message.subject == f"Complaint #{complaint.pk} missed its response target"
+        assert "Bea Breached" in message.body
+        assert "Boiler still broken" in message.body
+        assert f"http://127.0.0.1:8000/complaints/{complaint.pk}/" in message.body
+    assert _emails_to(owner) == []
     reminder = Reminder.objects.get(object_id=complaint.pk, detail="respond")
-
-    assert escalation_send(reminder.pk) is True
-    assert escalation_send(reminder.pk) is False
-
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert sorted(message.to) == ["max@example.com", "mona@example.com"]
-    assert message.subject == f"Complaint #{complaint.pk} missed its response target"
-    assert "Bea Breached" in message.body
-    assert "Boiler still broken" in message.body
-    assert f"http://127.0.0.1:8000/complaints/{complaint.pk}/" in message.body
-    reminder.refresh_from_db()
     assert reminder.escalated_at is not None
+    assert set(OutgoingEmail.objects.values_list("kind", "about_id", "person__username")) == {
+        ("escalation", complaint.pk, "max"),
+        ("escalation", complaint.pk, "mona"),
+    }
+
+
+def test_each_breached_target_is_escalated_once(owner, managers):
+    # Urgent: respond within 1 h, resolve within 24 h. Opened two days ago: both breached.
+    complaint = _unanswered_complaint(owner, hours_ago=48, severity=Complaint.Severity.URGENT)
+
+    plan_reminders()
+    plan_reminders()
+    send_queued()
+
+    for manager in managers:
+        assert sorted(m.subject for m in _emails_to(manager)) == [
+            f"Complaint #{complaint.pk} missed its resolution target",
+            f"Complaint #{complaint.pk} missed its response target",
+        ]
+
+
+def test_a_manager_without_an_email_address_or_account_is_left_out(owner, managers):
+    UserFactory(username="nemo", email="", role="Manager")
+    UserFactory(username="gone", email="gone@example.com", role="Manager", is_active=False)
+    _unanswered_complaint(owner)
+
+    plan_reminders()
+
+    assert sorted(queued("escalation").values_list("to", flat=True)) == [
+        "max@example.com",
+        "mona@example.com",
+    ]
 
 
 def test_the_escalation_of_an_unassigned_complaint_says_nobody_has_it(owner, managers):
-    complaint = _breached_complaint(owner)
-    plan_reminders()
-    reminder = Reminder.objects.get(object_id=complaint.pk, detail="respond")
-    # Unassigned after the target passed (the assignee left, say): managers still hear of it.
+    now = timezone.now()
+    complaint = _unanswered_complaint(owner, hours_ago=1)
+    plan_reminders(now)  # the response target is near: the assignee is reminded
+    # Unassigned before the target passed (the assignee left, say): managers still hear of it.
     complaint.assignee = None
     complaint.save(update_fields=["assignee"])
 
-    assert escalation_send(reminder.pk) is True
+    plan_reminders(now + datetime.timedelta(hours=24))
+    assert send_queued() == 2
 
-    (message,) = mail.outbox
-    assert "Assigned to nobody yet." in message.body
-    assert "Assigned to nobody yet." in message.alternatives[0][0]
+    for message in mail.outbox:
+        assert "Assigned to nobody yet." in message.body
+        assert "Assigned to nobody yet." in message.alternatives[0][0]
 
 
 def test_no_escalation_for_a_target_not_yet_breached(owner, managers):
@@ -525,43 +568,48 @@ def test_no_escalation_for_a_target_not_yet_breached(owner, managers):
         customer=QuietCustomerFactory(owner=owner),
         opened_at=timezone.now() - datetime.timedelta(hours=1),
     )
+
     plan_reminders()
+
+    assert not OutgoingEmail.objects.exists()
     reminder = Reminder.objects.get(object_id=complaint.pk)
-
-    assert escalation_send(reminder.pk) is False
-
-    assert mail.outbox == []
-    reminder.refresh_from_db()
     assert reminder.escalated_at is None
 
 
 def test_no_escalation_once_the_complaint_has_been_answered(owner, managers):
-    complaint = _breached_complaint(owner)
-    plan_reminders()
-    complaint.first_response_at = timezone.now()
+    now = timezone.now()
+    complaint = _unanswered_complaint(owner, hours_ago=1)
+    plan_reminders(now)
+    complaint.first_response_at = now
     complaint.status = Complaint.Status.ACKNOWLEDGED
     complaint.save()
 
-    assert escalation_send(Reminder.objects.get(detail="respond").pk) is False
-    assert mail.outbox == []
+    plan_reminders(now + datetime.timedelta(hours=24))
+
+    assert not OutgoingEmail.objects.exists()
+    assert Reminder.objects.get(detail="respond").escalated_at is None
 
 
 def test_planning_enqueues_the_escalation_once_it_is_committed(
     owner, managers, tasks_run_inline, django_capture_on_commit_callbacks
 ):
-    breached = _breached_complaint(owner)
+    breached = _unanswered_complaint(owner)
     ComplaintFactory(
         customer=QuietCustomerFactory(owner=owner),
         opened_at=timezone.now() - datetime.timedelta(hours=1),
     )
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as callbacks:
         plan_reminders()
+    assert mail.outbox == []
+    for callback in callbacks:
+        callback()
     with django_capture_on_commit_callbacks(execute=True):
         plan_reminders()
 
-    assert [m.subject for m in mail.outbox] == [
-        f"Complaint #{breached.pk} missed its response target"
+    assert sorted((m.to[0], m.subject) for m in mail.outbox) == [
+        ("max@example.com", f"Complaint #{breached.pk} missed its response target"),
+        ("mona@example.com", f"Complaint #{breached.pk} missed its response target"),
     ]
 
 
@@ -639,3 +687,19 @@ def test_a_planner_that_finds_rows_inserted_by_an_uncommitted_planner_adds_nothi
     assert b_candidates == [20 * 3]  # B could not see A's rows, so it tried them all
     assert Reminder.objects.count() == 20 * 3
     assert len(set(_rows())) == 20 * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_planners_at_once_escalate_a_breach_once(owner, managers, monkeypatch):
+    complaint = _unanswered_complaint(owner)
+    now = timezone.now()
+    with private_queue(monkeypatch):  # where the tasks enqueued on commit wait, unrun
+        at_once(lambda: plan_reminders(now))
+
+    assert sorted(OutgoingEmail.objects.values_list("kind", "to")) == [
+        ("escalation", "max@example.com"),
+        ("escalation", "mona@example.com"),
+    ]
+    assert send_queued() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["max@example.com", "mona@example.com"]
+    assert Reminder.objects.get(object_id=complaint.pk, detail="respond").escalated_at == now

@@ -1,7 +1,6 @@
 """The public feedback form, used as a visitor would: no login, spam kept out, nothing lost."""
 
 import datetime
-import smtplib
 import threading
 
 import pytest
@@ -13,13 +12,20 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from core.addresses import client_address
+from core.models import OutgoingEmail
+from core.outbox.delivery import emails_send
+from core.outbox.tasks import send_due_emails, send_emails
 from customers.models import Customer
 from interactions.models import Complaint, Interaction
+from tests.concurrency import at_once
 from tests.factories import CustomerFactory, UserFactory
+from tests.outbox import queued, send_queued
+from tests.real_services import Inbox, smtp_server
 from voice import services
 from voice.admin import FeedbackSubmissionAdmin
 from voice.models import FeedbackSubmission
 from voice.services import client_hash
+from voice.tasks import plan_surveys
 
 from .factories import FeedbackSubmissionFactory
 
@@ -337,29 +343,28 @@ def test_an_oversized_request_is_refused_before_it_is_read(client, manager, sett
 # Nothing is lost ------------------------------------------------------------------------------
 
 
-def test_when_the_acknowledgement_cannot_be_sent_the_message_is_kept(
-    send, manager, monkeypatch, settings
-):
+def test_when_the_acknowledgement_cannot_be_sent_the_message_is_kept(send, manager, settings):
     settings.EMAIL_MAX_RETRIES = 2
-    attempts = []
+    settings.EMAIL_RETRY_BASE_SECONDS = 0
 
-    def refuse(*args, **kwargs):
-        attempts.append(1)
-        raise smtplib.SMTPServerDisconnected("mail server gone")
-
-    monkeypatch.setattr(services, "send_templated_email", refuse)
-
-    response = send()
+    with smtp_server(settings, Inbox(refuse_first=10)) as inbox:
+        response = send()  # the first try: the task enqueued on commit
+        retried = [send_queued() for _ in range(2 + 1)]
 
     assert response["Location"] == "/feedback/thanks/"
-    assert len(attempts) == 2 + 1
+    assert inbox.envelopes == []
+    assert inbox.refusals_left == 10 - 3  # one try and two retries, then no more
+    assert retried == [0, 0, 0]
     submission = FeedbackSubmission.objects.get()
     assert submission.message == VALID["message"]
     assert submission.state == FeedbackSubmission.State.PROCESSED
     assert Interaction.objects.get().customer.email == "ada.lovelace@example.com"
+    email = OutgoingEmail.objects.get(kind="feedback-acknowledgement")
+    assert (email.state, email.attempts) == (OutgoingEmail.State.FAILED, 3)
+    assert email.last_error == "SMTPDataError: (451, b'4.3.0 Try again later')"
     assert submission.acknowledgement == Ack.FAILED
-    assert submission.acknowledgement_error == "SMTPServerDisconnected: mail server gone"
-    assert submission.acknowledgement_attempts == 3
+    assert submission.acknowledgement_error == email.last_error
+    assert submission.acknowledgement_attempts == 1  # queued once; the outbox did the retries
 
 
 def test_when_logging_it_fails_the_message_is_kept_for_staff_to_process_again(
@@ -413,6 +418,7 @@ def test_an_opted_out_customer_gets_no_acknowledgement(send, staff_user):
     send()
 
     assert mail.outbox == []
+    assert not OutgoingEmail.objects.exists()
     assert FeedbackSubmission.objects.get().acknowledgement == Ack.NOT_SENT
     assert Interaction.objects.exists()
 
@@ -420,10 +426,38 @@ def test_an_opted_out_customer_gets_no_acknowledgement(send, staff_user):
 def test_the_acknowledgement_is_sent_once(manager):
     submission = FeedbackSubmissionFactory(acknowledgement=Ack.PENDING)
 
-    assert services.feedback_acknowledge(submission.pk) is True
-    assert services.feedback_acknowledge(submission.pk) is False
+    assert services.feedback_acknowledgement_queue(submission.pk) is True
+    assert services.feedback_acknowledgement_queue(submission.pk) is False
+    (email,) = OutgoingEmail.objects.all()
+    assert email.about == submission
+    # The task enqueued on commit, and the same batch again (a redelivered task).
+    assert emails_send([email.pk]) == 1
+    assert emails_send([email.pk]) == 0
 
     assert len(mail.outbox) == 1
+    email.refresh_from_db()
+    submission.refresh_from_db()
+    assert submission.acknowledgement == Ack.SENT
+    assert submission.acknowledged_at == email.sent_at is not None
+    assert submission.acknowledgement_error == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_acknowledging_one_submission_at_once_send_one_email(monkeypatch):
+    enqueued = []
+    monkeypatch.setattr(send_emails, "delay", enqueued.append)
+    submission = FeedbackSubmissionFactory(acknowledgement=Ack.PENDING)
+
+    queued_by = at_once(lambda: services.feedback_acknowledgement_queue(submission.pk))
+    # Both workers are given the batch the winner enqueued on commit.
+    (batch,) = enqueued
+    sent_by = at_once(lambda: emails_send(batch))
+
+    assert sorted(queued_by) == [False, True]
+    assert sorted(sent_by) == [0, 1]
+    assert OutgoingEmail.objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert FeedbackSubmission.objects.get().acknowledgement == Ack.SENT
 
 
 def test_the_acknowledgement_escapes_what_they_wrote_in_html(manager):
@@ -431,7 +465,8 @@ def test_the_acknowledgement_escapes_what_they_wrote_in_html(manager):
         acknowledgement=Ack.PENDING, name="Ada <b>", message="<img src=x onerror=alert(1)>"
     )
 
-    services.feedback_acknowledge(submission.pk)
+    services.feedback_acknowledgement_queue(submission.pk)
+    send_queued()
 
     (message,) = mail.outbox
     html = message.alternatives[0].content
@@ -442,7 +477,8 @@ def test_the_acknowledgement_escapes_what_they_wrote_in_html(manager):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_messages_from_a_new_address_at_once_make_one_customer():
+def test_two_messages_from_a_new_address_at_once_make_one_customer(monkeypatch):
+    monkeypatch.setattr(send_emails, "delay", lambda batch: None)  # not to the real broker
     UserFactory(username="mona", role="Manager")
     start, errors = threading.Barrier(2), []
 
@@ -526,20 +562,20 @@ def test_a_question_left_received_is_acknowledged_once_the_sweep_has_processed_i
     assert [m.subject for m in mail.outbox] == ["We have your message"]
 
 
-def test_the_acknowledgement_sweep_leaves_a_never_processed_complaint_to_its_case_email(
-    manager, tasks_inline, settings
+def test_an_acknowledgement_whose_task_was_lost_is_sent_once_by_the_outbox_sweep(
+    client, manager, tasks_inline
 ):
-    settings.PENDING_EMAIL_RESEND_AFTER_SECONDS = 30 * 60
-    submission = _stored(topic="complaint", message="The boiler still leaks.")
-    FeedbackSubmission.objects.filter(pk=submission.pk).update(
-        created_at=timezone.now() - datetime.timedelta(minutes=40)
-    )
-
-    assert services.feedback_acknowledgements_resend_pending() == 0
-
-    # A generic "We have your message" now, and the case's own email once it is processed,
-    # would be two emails for one complaint.
+    # Nothing enqueued on commit runs here: as when the broker was down after the request.
+    client.post("/feedback/", VALID)
+    assert queued("feedback-acknowledgement").count() == 1
     assert mail.outbox == []
+
+    # Beat's sweep, twice: the second finds nothing left to send.
+    assert send_due_emails.apply().get() == 1
+    assert send_due_emails.apply().get() == 0
+
+    assert [m.subject for m in mail.outbox] == ["We have your message"]
+    assert FeedbackSubmission.objects.get().acknowledgement == Ack.SENT
 
 
 def test_staff_can_process_a_received_submission_from_the_admin(
@@ -574,6 +610,26 @@ def test_a_database_error_after_the_message_is_stored_says_we_have_it(manager, m
     assert "try again" not in content
     # Left received, not failed: the sweep processes it once the database is back.
     assert FeedbackSubmission.objects.get().state == FeedbackSubmission.State.RECEIVED
+
+
+def test_a_database_error_after_processing_still_gets_the_sender_their_acknowledgement(
+    manager, monkeypatch, tasks_inline
+):
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "feedback_acknowledgement_queue", database_gone)
+        response = Client(raise_request_exception=False).post("/feedback/", VALID)
+    assert response.status_code == 503
+    # Processed and acknowledged together, or neither: the message waits for the sweep.
+    submission = FeedbackSubmission.objects.get()
+    assert (submission.state, submission.acknowledgement) == ("received", Ack.PENDING)
+
+    # Every sweep beat runs, well after the database is back.
+    later = submission.created_at + datetime.timedelta(hours=2)
+    services.feedback_process_stranded(now=later)
+    send_due_emails.apply()
+    plan_surveys.apply()
+
+    assert [m.subject for m in mail.outbox] == ["We have your message"]
 
 
 def test_a_database_error_before_the_message_is_stored_says_to_send_it_again(monkeypatch):

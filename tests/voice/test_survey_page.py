@@ -5,13 +5,16 @@ import secrets
 import threading
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from core.models import OutgoingEmail
 from customers.models import Customer
 from interactions.models import Interaction
 from tests.factories import CustomerFactory, UserFactory
 from tests.interactions.factories import ComplaintFactory
+from tests.outbox import send_queued
 from voice import surveys
 from voice.models import Survey
 from voice.surveys import survey_link_token
@@ -205,12 +208,15 @@ def test_an_opted_out_customer_is_sent_no_survey(customer):
     Customer.objects.filter(pk=customer.pk).update(email_opt_out=True)
     survey = Survey.objects.create(customer=customer, reason="periodic")
 
-    assert surveys.survey_send(survey.pk) is False
+    assert surveys.surveys_queue(Survey.objects.filter(pk=survey.pk)) == 0
     assert surveys.plan_surveys() == 0
 
     survey.refresh_from_db()
     assert survey.state == Survey.State.SKIPPED
     assert survey.token_hash is None  # so there is no link that could work
+    assert not OutgoingEmail.objects.exists()
+    assert send_queued() == 0
+    assert mail.outbox == []
 
 
 def test_a_customer_who_opts_out_after_the_email_may_still_answer_it(client, customer):

@@ -3,20 +3,25 @@
 import datetime
 import hashlib
 import re
-import smtplib
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
+from config.celery import app as celery_app
+from core.models import OutgoingEmail
+from core.outbox.delivery import emails_send
+from core.outbox.tasks import send_emails
 from customers.models import Customer
 from interactions.models import Complaint
+from tests.concurrency import at_once
 from tests.factories import CustomerFactory
 from tests.interactions.factories import ComplaintFactory
+from tests.outbox import queued, send_queued
+from tests.real_services import Inbox, free_port, smtp_server, use_smtp
 from voice import surveys
 from voice.models import Survey
-from voice.surveys import months_before, plan_surveys, survey_send
-from voice.tasks import send_survey
+from voice.surveys import months_before, plan_surveys, survey_create, surveys_queue
 
 from .factories import SurveyFactory
 
@@ -200,23 +205,54 @@ def test_months_before_counts_calendar_months(moment, months, expected):
     assert months_before(parse(moment), months) == parse(expected)
 
 
-def test_planning_enqueues_the_new_and_the_stranded_on_commit(
+def test_planning_queues_the_new_and_any_left_pending_and_enqueues_them_on_commit(
     monkeypatch, django_capture_on_commit_callbacks
 ):
+    # Left pending: planned before the outbox, whose task was lost.
     stranded = SurveyFactory(
         state=Survey.State.PENDING, token_hash=None, created_at=_days_ago(1), sent_at=None
     )
-    SurveyFactory(state=Survey.State.PENDING, token_hash=None, created_at=timezone.now())
     _resolved_complaint(_new_customer(), 4)
     enqueued = []
-    monkeypatch.setattr(send_survey, "delay", enqueued.append)
+    monkeypatch.setattr(send_emails, "delay", enqueued.append)
 
     with django_capture_on_commit_callbacks(execute=True):
         plan_surveys()
 
     new = Survey.objects.get(reason="after_complaint")
-    # The one planned a moment ago has its task queued already; the stranded one lost its task.
-    assert sorted(enqueued) == sorted([stranded.pk, new.pk])
+    emails = {email.about: email.pk for email in queued("survey")}
+    assert set(emails) == {stranded, new}
+    assert sorted(pk for batch in enqueued for pk in batch) == sorted(emails.values())
+    assert set(Survey.objects.values_list("state", flat=True)) == {Survey.State.SENDING}
+
+
+def test_asking_one_customer_now_queues_their_survey():
+    customer = CustomerFactory(email="ada@example.com")
+
+    survey = survey_create(customer=customer, reason=Survey.Reason.PERIODIC)
+
+    assert survey.state == Survey.State.SENDING
+    (email,) = queued("survey")
+    assert (email.about, email.to, email.secret) == (survey, "ada@example.com", True)
+    assert send_queued() == 1
+    assert Survey.objects.get().state == Survey.State.SENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_planners_at_once_send_each_survey_once(monkeypatch):
+    enqueued = []
+    monkeypatch.setattr(send_emails, "delay", enqueued.append)
+    CustomerFactory.create_batch(3, customer_since=timezone.localdate() - 400 * D)
+    at_once(plan_surveys)
+    for batch in enqueued:
+        emails_send(batch)
+
+    assert Survey.objects.count() == 3
+    assert OutgoingEmail.objects.filter(kind="survey").count() == 3
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        Customer.objects.values_list("email", flat=True)
+    )
+    assert set(Survey.objects.values_list("state", flat=True)) == {Survey.State.SENT}
 
 
 # Sending --------------------------------------------------------------------------------------
@@ -228,16 +264,25 @@ def _pending(**fields):
     )
 
 
+def _queue(survey) -> int:
+    return surveys_queue(Survey.objects.filter(pk=survey.pk))
+
+
 def _link(message):
     return re.search(r"https?://\S+/survey/(\S+)/", message.body).group(1)
 
 
-def test_the_email_carries_a_signed_link_and_only_its_hash_is_stored(settings):
+def _link_hash(message):
+    return hashlib.sha256(_link(message).split(".")[0].encode()).hexdigest()
+
+
+def test_the_email_carries_a_signed_link_and_only_its_hash_is_kept_once_sent(settings):
     settings.SITE_URL = "https://rapport.example"
     settings.SURVEY_LINK_DAYS = 30
     survey = _pending(customer=CustomerFactory(name="Ada", email="ada@example.com"))
 
-    assert survey_send(survey.pk) is True
+    assert _queue(survey) == 1
+    assert send_queued() == 1
 
     (message,) = mail.outbox
     assert message.to == ["ada@example.com"]
@@ -248,13 +293,19 @@ def test_the_email_carries_a_signed_link_and_only_its_hash_is_stored(settings):
     assert len(raw) == 43  # secrets.token_urlsafe(32)
     survey.refresh_from_db()
     assert survey.token_hash == hashlib.sha256(raw.encode()).hexdigest()
+    # Neither the survey nor, once it went, the outbox keeps the link.
     stored = " ".join(str(v) for v in Survey.objects.values().get().values())
     assert raw not in stored
+    email = OutgoingEmail.objects.get()
+    assert (email.state, email.body_text, email.body_html) == ("sent", "", "")
+    assert raw not in " ".join(str(v) for v in OutgoingEmail.objects.values().get().values())
     assert survey.state == Survey.State.SENT
-    assert survey.sent_at is not None
-    assert survey.expires_at - survey.sent_at == 30 * D
+    assert survey.sent_at == email.sent_at is not None
+    # The link's days run from when it was queued, a moment before it was sent.
+    assert 30 * D - datetime.timedelta(minutes=1) < survey.expires_at - survey.sent_at <= 30 * D
     assert "Unsubscribe" in message.alternatives[0].content
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.extra_headers["List-Unsubscribe"].startswith("<")
 
 
 def test_the_survey_after_a_complaint_says_so_and_escapes_it():
@@ -262,7 +313,8 @@ def test_the_survey_after_a_complaint_says_so_and_escapes_it():
     complaint = _resolved_complaint(customer, 4, summary="Kettle <leaks> & hisses")
     survey = _pending(customer=customer, reason="after_complaint", complaint=complaint)
 
-    survey_send(survey.pk)
+    _queue(survey)
+    send_queued()
 
     (message,) = mail.outbox
     assert message.subject == "How did we do putting things right?"
@@ -272,12 +324,16 @@ def test_the_survey_after_a_complaint_says_so_and_escapes_it():
     assert "Dear Ada &lt;b&gt;," in html
 
 
-def test_a_survey_is_sent_once_however_often_its_task_runs():
+def test_a_survey_is_sent_once_however_often_it_is_queued_or_sent():
     survey = _pending()
 
-    assert survey_send(survey.pk) is True
-    assert survey_send(survey.pk) is False
-    send_survey.apply(args=(survey.pk,))
+    assert _queue(survey) == 1
+    assert _queue(survey) == 0
+    plan_surveys()  # which queues whatever is still pending
+    (email,) = OutgoingEmail.objects.all()
+    # The task enqueued on commit, and the same batch again (a redelivered task).
+    assert emails_send([email.pk]) == 1
+    assert emails_send([email.pk]) == 0
 
     assert len(mail.outbox) == 1
     assert Survey.objects.get().attempts == 1
@@ -288,63 +344,77 @@ def test_a_survey_is_sent_once_however_often_its_task_runs():
     [
         ({"email_opt_out": True}, "The customer takes no email."),
         ({"email": ""}, "The customer has no email address."),
+        ({"archived_at": datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)}, None),
     ],
 )
 def test_a_customer_who_takes_no_email_is_not_sent_one(fields, error):
     survey = _pending(customer=CustomerFactory(**fields))
 
-    assert survey_send(survey.pk) is False
+    assert _queue(survey) == 0
 
+    assert not OutgoingEmail.objects.exists()
     assert mail.outbox == []
     survey.refresh_from_db()
-    assert (survey.state, survey.last_error, survey.token_hash) == ("skipped", error, None)
+    assert (survey.state, survey.token_hash) == ("skipped", None)
+    assert survey.last_error == (error or "The customer takes no email.")
 
 
-def test_a_failed_send_releases_the_claim_and_the_retry_gets_a_fresh_link(monkeypatch):
-    survey = _pending()
+def test_a_refused_send_is_tried_again_with_the_same_link(settings):
+    settings.EMAIL_RETRY_BASE_SECONDS = 0
+    survey = _pending(customer=CustomerFactory(email="ada@example.com"))
+    _queue(survey)
 
-    def refuse(*args, **kwargs):
-        raise smtplib.SMTPServerDisconnected("gone")
+    with smtp_server(settings, Inbox(refuse_first=1)) as inbox:
+        assert send_queued() == 0
+        survey.refresh_from_db()
+        assert (survey.state, survey.last_error) == ("sending", "")
+        assert "451" in OutgoingEmail.objects.get().last_error
+        assert send_queued() == 1
 
-    monkeypatch.setattr(surveys, "send_templated_email", refuse)
-    with pytest.raises(smtplib.SMTPException):
-        survey_send(survey.pk)
+    (message,) = inbox.messages_to("ada@example.com")
     survey.refresh_from_db()
-    assert (survey.state, survey.last_error) == ("pending", "SMTPServerDisconnected: gone")
-    first_hash = survey.token_hash
-
-    monkeypatch.undo()
-    assert survey_send(survey.pk) is True
-    survey.refresh_from_db()
-    assert (survey.state, survey.last_error, survey.attempts) == ("sent", "", 2)
-    assert survey.token_hash != first_hash
-    assert hashlib.sha256(_link(mail.outbox[0]).split(".")[0].encode()).hexdigest() == (
-        survey.token_hash
-    )
+    assert (survey.state, survey.last_error, survey.attempts) == ("sent", "", 1)
+    assert OutgoingEmail.objects.get().attempts == 2
+    link = re.search(r"https?://\S+/survey/(\S+)/", message.get_body(("plain",)).get_content())
+    assert hashlib.sha256(link.group(1).split(".")[0].encode()).hexdigest() == survey.token_hash
 
 
 def test_a_survey_that_fails_every_retry_is_marked_failed_and_can_be_sent_again(
     monkeypatch, settings, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_MAX_RETRIES = 2
-    survey = _pending()
-    monkeypatch.setattr(
-        surveys,
-        "send_templated_email",
-        lambda *a, **k: (_ for _ in ()).throw(smtplib.SMTPConnectError(421, "later")),
-    )
+    settings.EMAIL_RETRY_BASE_SECONDS = 0
+    survey = _pending(customer=CustomerFactory(email="ada@example.com"))
+    _queue(survey)
+    first_hash = Survey.objects.get().token_hash
 
-    send_survey.apply(args=(survey.pk,))
+    use_smtp(settings, free_port())  # nothing listens there
+    for _ in range(2 + 1):
+        send_queued()
 
     survey.refresh_from_db()
+    failed = OutgoingEmail.objects.get()
+    assert (failed.state, failed.attempts) == (OutgoingEmail.State.FAILED, 3)
+    assert "Connection refused" in failed.last_error
     assert survey.state == Survey.State.FAILED
-    assert survey.attempts == 3
-    assert "later" in survey.last_error
+    assert survey.last_error == failed.last_error
+    assert not queued().exists()
 
-    monkeypatch.undo()
-    enqueued = []
-    monkeypatch.setattr(send_survey, "delay", enqueued.append)
-    with django_capture_on_commit_callbacks(execute=True):
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+    with (
+        smtp_server(settings, Inbox()) as inbox,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert surveys.survey_send_again(survey) is True
-    assert enqueued == [survey.pk]
-    assert Survey.objects.get().state == Survey.State.PENDING
+        assert surveys.survey_send_again(survey) is False
+        assert Survey.objects.get().state == Survey.State.SENDING
+
+    (message,) = inbox.messages_to("ada@example.com")
+    survey.refresh_from_db()
+    assert (survey.state, survey.last_error) == ("sent", "")
+    # The email that failed went as it was: no second invitation with another link can follow
+    # it from the failures page.
+    assert survey.token_hash == first_hash
+    assert OutgoingEmail.objects.get().state == OutgoingEmail.State.SENT
+    link = re.search(r"https?://\S+/survey/(\S+)/", message.get_body(("plain",)).get_content())
+    assert hashlib.sha256(link.group(1).split(".")[0].encode()).hexdigest() == survey.token_hash

@@ -13,11 +13,11 @@ from django.test import Client
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from core.models import OutgoingEmail
 from customers.models import Customer
 from interactions.complaints.services import complaint_transition, complaint_update
 from interactions.models import Complaint
 from tests.factories import UserFactory
-from tests.interactions.test_complaint_emails import _part
 from tests.real_services import Inbox, private_queue, smtp_server
 from voice.models import FeedbackSubmission, Survey
 from voice.surveys import plan_surveys, token_hash
@@ -53,6 +53,11 @@ def _post_form(client, path, data):
     """A browser's round trip: load the page (and its CSRF cookie), then submit."""
     assert client.get(path).status_code == 200
     return client.post(path, {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
+
+
+def _part(message, subtype):
+    # Over the wire lines end in CRLF; compare with what the templates wrote.
+    return message.get_body((subtype,)).get_content().replace("\r\n", "\n")
 
 
 def _loyalty(customer_id):
@@ -159,3 +164,10 @@ def test_a_complaint_from_the_form_to_a_survey_answer_and_a_better_loyalty_score
     assert "Would recommend us 9 out of 10." in profile
     assert Client().get(urlsplit(link).path).status_code == 410
     assert len(inbox.messages_to("ada@example.com")) == 3
+    # Each went through the outbox once; the survey's link is not kept there once it went.
+    assert sorted(OutgoingEmail.objects.values_list("kind", "state")) == [
+        ("complaint-acknowledgement", "sent"),
+        ("complaint-resolution", "sent"),
+        ("survey", "sent"),
+    ]
+    assert OutgoingEmail.objects.get(kind="survey").body_text == ""

@@ -4,19 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('voice', '0002_unsent_email_indexes'),
+        ("voice", "0002_unsent_email_indexes"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='feedbacksubmission',
-            name='feedback_ack_pending',
+            model_name="feedbacksubmission",
+            name="feedback_ack_pending",
         ),
         migrations.AlterField(
-            model_name='feedbacksubmission',
-            name='acknowledgement',
-            field=models.CharField(choices=[('pending', 'Pending'), ('sending', 'In the outbox'), ('sent', 'Sent'), ('by_complaint', 'Sent with the complaint case'), ('not_sent', 'Not sent (opted out)'), ('failed', 'Failed')], default='pending', max_length=20),
+            model_name="feedbacksubmission",
+            name="acknowledgement",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("sending", "In the outbox"),
+                    ("sent", "Sent"),
+                    ("by_complaint", "Sent with the complaint case"),
+                    ("not_sent", "Not sent (opted out)"),
+                    ("failed", "Failed"),
+                ],
+                default="pending",
+                max_length=20,
+            ),
         ),
     ]
