@@ -7,9 +7,7 @@ from django.db.models.expressions import RawSQL
 
 class InteractionQuerySet(models.QuerySet):
     def customer_facing(self):
-        from .models import Interaction
-
-        return self.filter(kind__in=Interaction.CUSTOMER_FACING)
+        return self.filter(kind__in=self.model.CUSTOMER_FACING)
 
     def between(self, start: datetime.date | None, end: datetime.date | None):
         """Interactions on days from ``start`` to ``end`` inclusive (either may be open)."""
@@ -33,8 +31,7 @@ class ComplaintQuerySet(models.QuerySet):
 
         The ranks are written as SQL: built from When() objects, they took longer to compile
         than the query took to run, and the queue and every profile run it."""
-        from .models import Complaint
-
+        Complaint = self.model  # noqa: N806 (the model class)
         table = Complaint._meta.db_table
         open_statuses = [status.value for status in Complaint.OPEN_STATUSES]
         closed_rank = RawSQL(

@@ -9,12 +9,12 @@ class VoiceConfig(AppConfig):
     verbose_name = "Voice of the customer"
 
     def ready(self):
-        # Imported here because loyalty reads the models, which Django has not loaded yet
-        # when it imports this module; interactions cannot import it, being below voice.
-        from . import loyalty, services, surveys
+        # Imported here because they read the models, which Django has not loaded yet when it
+        # imports this module. Interactions and the outbox cannot import them, being below.
+        from . import rescoring, services, surveys
 
         customer_experience_changed.connect(
-            loyalty.recompute_on_experience_change, dispatch_uid="voice.loyalty.recompute"
+            rescoring.recompute_on_experience_change, dispatch_uid="voice.loyalty.recompute"
         )
         email_settled.connect(services.feedback_email_settled, dispatch_uid="voice.feedback")
         email_settled.connect(surveys.survey_email_settled, dispatch_uid="voice.surveys")

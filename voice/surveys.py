@@ -32,8 +32,8 @@ from customers.models import Customer
 from interactions.models import Complaint, Interaction
 from interactions.services import interaction_log
 
-from .loyalty import schedule_recompute
 from .models import Survey
+from .rescoring import schedule_recompute
 from .services import author_for
 
 logger = logging.getLogger(__name__)

@@ -29,8 +29,8 @@ from tests.interactions.factories import ComplaintFactory
 from tests.outbox import queued
 from tests.voice.factories import FeedbackSubmissionFactory
 from voice import tasks as voice_tasks
-from voice.loyalty import schedule_recompute
 from voice.models import FeedbackSubmission
+from voice.rescoring import schedule_recompute
 from voice.services import feedback_acknowledgement_queue
 
 Ack = FeedbackSubmission.Acknowledgement
