@@ -8,7 +8,8 @@ from core.people import person_name
 from core.roles import manager_required
 from customers.forms import assignable_users
 from customers.models import Customer
-from interactions.models import Complaint, FollowUp, Interaction, Reminder
+from interactions.models import Complaint, FollowUp, Interaction
+from interactions.reminders import selectors as reminder_selectors
 from voice import selectors as voice_selectors
 
 from . import at_risk, dashboard
@@ -83,9 +84,7 @@ def dashboard_view(request):
             "complaints": complaints,
             "interactions": interactions,
             "charts": charts,
-            "failed_reminders": Reminder.objects.filter(state=Reminder.State.FAILED)
-            .select_related("customer", "recipient")
-            .order_by("-due_on", "-id")[:FAILED_REMINDERS_SHOWN],
+            "failed_reminders": reminder_selectors.failed_reminders()[:FAILED_REMINDERS_SHOWN],
             "at_risk": at_risk.customers_at_risk(today, now),
             "recovery": {
                 "recovered": recovered,

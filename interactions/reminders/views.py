@@ -1,12 +1,8 @@
-import datetime
-
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.redirects import redirect_to_next
@@ -14,31 +10,8 @@ from core.roles import is_manager, manager_required
 from interactions import digests
 from interactions.models import Reminder
 from interactions.reminders import planning as reminders
-
-
-class ReminderSnoozeForm(forms.Form):
-    PERIODS = {"day": 1, "week": 7}
-    period = forms.ChoiceField(
-        choices=[
-            ("day", gettext_lazy("A day")),
-            ("week", gettext_lazy("A week")),
-            ("date", gettext_lazy("Until a date")),
-        ],
-    )
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        cleaned = super().clean()
-        period = cleaned.get("period")
-        if period in self.PERIODS:
-            cleaned["until"] = timezone.localdate() + datetime.timedelta(days=self.PERIODS[period])
-        elif period == "date" and not cleaned.get("until"):
-            self.add_error("until", _("Pick the day it should come back."))
-        return cleaned
-
-
-class ReminderDismissForm(forms.Form):
-    reason = forms.CharField(max_length=200, label=gettext_lazy("Why dismiss it?"))
+from interactions.reminders import selectors
+from interactions.reminders.forms import ReminderDismissForm, ReminderSnoozeForm
 
 
 def get_reminder_for_action(request, pk) -> Reminder:
@@ -53,11 +26,7 @@ def reminder_list(request):
     today = timezone.localdate()
     failed = None
     if is_manager(request.user):
-        failed = (
-            Reminder.objects.filter(state=Reminder.State.FAILED)
-            .select_related("customer", "recipient")
-            .order_by("-due_on", "id")[:100]
-        )
+        failed = selectors.failed_reminders()[:100]
     return render(
         request,
         "interactions/reminder_list.html",
