@@ -180,6 +180,11 @@ def emails_due(now: datetime.datetime | None = None) -> list[int]:
     )
 
 
+def emails_send_due() -> int:
+    """Send everything due here and now, as the workers would (for commands and cron)."""
+    return sum(emails_send(batch) for batch in in_batches(emails_due()))
+
+
 def emails_abandoned(now: datetime.datetime) -> int:
     """An email claimed longer ago than any task may run lost its worker (killed, out of
     memory) mid-send. It may have gone out, so it is not sent again: it is marked uncertain,

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -215,7 +216,7 @@ class HangingUpInbox(Inbox):
     ids=["stalls-past-the-timeout", "drops-after-data"],
 )
 def test_a_server_that_has_the_message_but_does_not_confirm_it_gets_it_once(
-    settings, settled, handler, error
+    settings, settled, handler, error, manager_client
 ):
     settings.EMAIL_TIMEOUT = 1
     settings.EMAIL_RETRY_BASE_SECONDS = 0
@@ -236,6 +237,8 @@ def test_a_server_that_has_the_message_but_does_not_confirm_it_gets_it_once(
     assert email.state == State.UNCERTAIN
     assert email.last_error.startswith("MaybeSent:") and error in email.last_error
     assert (email.pk, State.UNCERTAIN) in settled
+    page = manager_client.get("/emails/failed/").content.decode()
+    assert f'name="email" value="{email.pk}"' in page and "May have been sent" in page
     second.refresh_from_db()
     assert second.state in (State.SENT, State.UNCERTAIN)
 
@@ -278,6 +281,7 @@ def test_a_server_that_never_greets_holds_the_worker_for_the_timeout_and_is_retr
         assert time.monotonic() - started < 3 * settings.EMAIL_TIMEOUT
     states = set(OutgoingEmail.objects.values_list("state", "attempts"))
     assert states == {(State.QUEUED, 1)}
+    # Until its retries run out, when it fails and shows on the failures page.
     assert "timed out" in OutgoingEmail.objects.first().last_error
 
 
@@ -423,3 +427,18 @@ def test_a_receiver_that_fails_does_not_undo_the_record_that_it_was_sent(caplog)
     assert email.state == State.SENT
     assert OutgoingEmail.objects.count() == 1  # what the receiver wrote went with it
     assert "Recording the outcome of email" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_command_sends_what_is_due_once(capsys):
+    _queue()
+    later = _queue(to="grace@example.com")
+    OutgoingEmail.objects.filter(pk=later.pk).update(
+        send_after=timezone.now() + datetime.timedelta(hours=1)
+    )
+
+    call_command("send_emails")
+    call_command("send_emails")
+
+    assert capsys.readouterr().out == "1 emails sent\n0 emails sent\n"
+    assert [message.to for message in mail.outbox] == [["ada@example.com"]]

@@ -26,6 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from config.celery import app as celery_app
@@ -210,6 +211,13 @@ def _due_for(user):
     ReminderFactory(customer=due_customer(user, f"Customer of {user.username}", today))
 
 
+def _failures_page():
+    manager = UserFactory(username="failures-reader", role="Manager")
+    client = Client()
+    client.force_login(manager)
+    return client.get("/emails/failed/").content.decode()
+
+
 # Killed mid-batch -----------------------------------------------------------------------------
 
 ABANDONED_AFTER_SECONDS = 2
@@ -269,6 +277,10 @@ def test_a_worker_killed_mid_batch_leaves_every_digest_sent_once_or_uncertain(
     assert {d.pk for d in digests.values() if d.state == FAILED} == on_the_wire
     uncertain = OutgoingEmail.objects.filter(state=OutgoingEmail.State.UNCERTAIN)
     assert set(uncertain.values_list("about_id", flat=True)) == on_the_wire
+    page = _failures_page()
+    assert f"{len(on_the_wire)} may have been sent" in page
+    for email in uncertain:
+        assert f'name="email" value="{email.pk}"' in page
     for reminder in Reminder.objects.all():
         digest = digests[reminder.recipient_id]
         assert reminder.state == digest.state, reminder.customer
@@ -307,6 +319,7 @@ def test_a_send_stopped_by_its_time_limit_is_left_for_the_sweep_and_never_resent
         assert len(inbox.messages_to("ada@example.com")) == 1
     email.refresh_from_db()
     assert (email.state, email.attempts) == (OutgoingEmail.State.UNCERTAIN, 1)
+    assert f'name="email" value="{email.pk}"' in _failures_page()
 
 
 # Two beats ------------------------------------------------------------------------------------

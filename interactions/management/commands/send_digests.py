@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from core.outbox.delivery import emails_due, emails_send, in_batches
+from core.outbox.delivery import emails_send_due
 from interactions import digests
 from interactions.reminders import planning as reminders
 
@@ -13,5 +13,5 @@ class Command(BaseCommand):
         reminders.plan_reminders()
         queued = digests.schedule_digests()
         # Then what the outbox holds that is due, this one included, without waiting for a worker.
-        sent = sum(emails_send(batch) for batch in in_batches(emails_due()))
+        sent = emails_send_due()
         self.stdout.write(f"{queued} digests queued, {sent} emails sent")
