@@ -397,9 +397,11 @@ SURVEY_MIN_GAP_DAYS = env.int("SURVEY_MIN_GAP_DAYS", default=30)
 SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=30)
 # Periodic surveys planned per run at most, so the first run on a large book spreads out.
 SURVEY_PLAN_BATCH = env.int("SURVEY_PLAN_BATCH", default=500)
-# The public feedback form: submissions per email address and per client address an hour,
-# the longest message, and the largest request body accepted.
+# The public feedback form: submissions an hour per email address, and per client address (a
+# shop counter or an office network sends for many people, so it gets more), the longest
+# message, and the largest request body accepted.
 FEEDBACK_RATE_LIMIT = env.int("FEEDBACK_RATE_LIMIT", default=5)
+FEEDBACK_ADDRESS_RATE_LIMIT = env.int("FEEDBACK_ADDRESS_RATE_LIMIT", default=30)
 FEEDBACK_MAX_MESSAGE = env.int("FEEDBACK_MAX_MESSAGE", default=5000)
 FEEDBACK_MAX_REQUEST_BYTES = env.int("FEEDBACK_MAX_REQUEST_BYTES", default=64 * 1024)
 # Loyalty counts the last 12 months: scores older than this are recomputed by the survey

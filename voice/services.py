@@ -31,6 +31,7 @@ from interactions.models import Complaint, Interaction
 from interactions.services import interaction_log
 
 from .models import FeedbackSubmission
+from .summaries import message_summary
 
 logger = logging.getLogger(__name__)
 
@@ -81,16 +82,16 @@ def author_for(customer: Customer | None):
 
 
 def feedback_rate_limited(*, email: str, client_address: str, now=None) -> bool:
-    """True when this address, or this client, sent the allowed number in the last hour.
+    """True when this email address, or this client, sent its allowed number in the last hour.
 
     A soft limit: two submissions at the same instant may both pass, which is fine for
     keeping a form from being flooded."""
     since = (now or timezone.now()) - RATE_WINDOW
     recent = FeedbackSubmission.objects.filter(created_at__gte=since)
-    limit = settings.FEEDBACK_RATE_LIMIT
     return (
-        recent.filter(email=normalise_email(email)).count() >= limit
-        or recent.filter(client_hash=client_hash(client_address)).count() >= limit
+        recent.filter(email=normalise_email(email)).count() >= settings.FEEDBACK_RATE_LIMIT
+        or recent.filter(client_hash=client_hash(client_address)).count()
+        >= settings.FEEDBACK_ADDRESS_RATE_LIMIT
     )
 
 
@@ -203,7 +204,7 @@ def _process(submission: FeedbackSubmission) -> None:
         # with the case number: one email, not two.
         complaint = complaint_open(
             customer=customer,
-            summary=Truncator(_first_line(submission.message)).chars(200),
+            summary=_summary(submission),
             severity=Complaint.Severity.NORMAL,
             opened_by=author,
             details=details,
@@ -220,7 +221,7 @@ def _process(submission: FeedbackSubmission) -> None:
             author=author,
             kind=Interaction.Kind.FEEDBACK,
             channel=Interaction.Channel.WEB,
-            summary=Truncator(f"{label}: {_first_line(submission.message)}").chars(200),
+            summary=Truncator(f"{label}: {_summary(submission)}").chars(200),
             details=details,
             initiated_by=Interaction.Initiator.CUSTOMER,
         )
@@ -252,8 +253,12 @@ def _create_customer(submission: FeedbackSubmission) -> Customer:
         return existing
 
 
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+def _summary(submission: FeedbackSubmission) -> str:
+    return message_summary(
+        submission.message,
+        topic_label=FeedbackSubmission.Topic(submission.topic).label,
+        order_ref=submission.order_ref,
+    )
 
 
 def _details(submission: FeedbackSubmission) -> str:

@@ -149,6 +149,18 @@ def test_a_complaint_opens_a_normal_case_and_sends_one_acknowledgement(send, man
     assert ack.subject == f"We have your complaint (case #{complaint.pk})"
 
 
+def test_a_complaint_that_opens_with_a_greeting_is_titled_by_what_went_wrong(send, manager):
+    message = "Hello,\n\nThe engineer never came on Tuesday. I waited in all day.\n\nThanks"
+    send(topic="complaint", message=message)
+
+    complaint = Complaint.objects.get()
+    assert complaint.summary == "The engineer never came on Tuesday."
+    assert complaint.interaction.details.startswith(message)  # kept whole, as written
+    (ack,) = mail.outbox
+    assert "The engineer never came on Tuesday." in ack.body
+    assert '"Hello,"' not in ack.body
+
+
 def test_praise_is_logged_as_feedback(send, manager):
     send(topic="praise", message="Sam was brilliant.")
 
@@ -299,13 +311,28 @@ def test_older_submissions_do_not_count_towards_the_limit(send, manager):
 
 
 def test_one_client_sending_for_many_addresses_is_limited_too(send, manager, settings):
-    settings.FEEDBACK_RATE_LIMIT = 2
+    settings.FEEDBACK_ADDRESS_RATE_LIMIT = 2
     here = {"REMOTE_ADDR": "203.0.113.5"}
 
     assert send(here, email="one@example.com").status_code == 302
     assert send(here, email="two@example.com").status_code == 302
     assert send(here, email="three@example.com").status_code == 429
     assert send({"REMOTE_ADDR": "203.0.113.6"}, email="four@example.com").status_code == 302
+
+
+def test_a_shop_counter_sends_for_more_people_than_one_person_may_send(send, manager):
+    counter = {"REMOTE_ADDR": "203.0.113.5"}
+    for n in range(6):
+        assert send(counter, email=f"customer{n}@example.com").status_code == 302
+    for _ in range(5):
+        assert send(counter, email="chatty@example.com").status_code == 302
+
+    # One person is held to their own five, wherever they send from.
+    response = send(counter, email="chatty@example.com")
+    assert response.status_code == 429
+    content = response.content.decode()
+    assert "from this email address" in content and "please phone us" in content
+    assert "reply to any email" not in content  # they may never have had one
 
 
 def test_behind_a_proxy_the_address_it_saw_counts_not_what_the_client_claims(settings):
