@@ -122,6 +122,7 @@ def seed(scale: float, rng: random.Random, staff: int = 20) -> dict:
                     now,
                     now,
                     "{}",  # loyalty_factors: not computed yet (the bench times computing them)
+                    f"+447700{n:06d}",
                 )
 
         copy_rows(
@@ -140,6 +141,7 @@ def seed(scale: float, rng: random.Random, staff: int = 20) -> dict:
                 "created_at",
                 "updated_at",
                 "loyalty_factors",
+                "phone_e164",
             ],
             customers(),
         )

@@ -172,6 +172,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# The business's country (ISO 3166 code): phone numbers typed without +... are read as its own.
+PHONE_REGION = env("PHONE_REGION", default="GB")
 TIME_ZONE = env("TIME_ZONE", default="Europe/London")
 USE_I18N = True
 USE_TZ = True

@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Customer, Tag
-from .services import normalise_email, refresh_next_checkin
+from .services import customer_normalise
 
 
 @admin.register(Tag)
@@ -29,7 +29,6 @@ class CustomerAdmin(SimpleHistoryAdmin):
     date_hierarchy = "customer_since"
 
     def save_model(self, request, obj, form, change):
-        # Keep the admin consistent with the services: normalised email, right check-in date.
-        obj.email = normalise_email(obj.email)
-        refresh_next_checkin(obj)
+        # Keep the admin consistent with the services: what is derived from what was typed.
+        customer_normalise(obj)
         super().save_model(request, obj, form, change)

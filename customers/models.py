@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import ExtractDay, ExtractMonth, Lower
 from django.urls import reverse
@@ -68,6 +69,8 @@ class Customer(models.Model):
     company = models.CharField(_("company"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The phone in E.164, to search by (customers.phones); empty when it does not parse.
+    phone_e164 = models.CharField(max_length=20, blank=True, editable=False)
     preferred_channel = models.CharField(
         _("preferred channel"), max_length=20, choices=Channel, default=Channel.EMAIL
     )
@@ -156,6 +159,8 @@ class Customer(models.Model):
                 condition=models.Q(archived_at__isnull=True),
             ),
             models.Index(fields=["status"], name="customer_status"),
+            # A caller's number, or any run of its digits (pg_trgm, created in migration 0002).
+            GinIndex(OpClass("phone_e164", name="gin_trgm_ops"), name="customer_phone_e164_trgm"),
             models.Index(fields=["segment", "customer_since"], name="customer_segment"),
             # Counts of each owner's check-ins due (My day, the dashboard) read the index alone.
             models.Index(
@@ -210,6 +215,11 @@ class Customer(models.Model):
     @classmethod
     def latest_customer_since(cls, today: datetime.date | None = None) -> datetime.date:
         return (today or timezone.localdate()) + cls.CUSTOMER_SINCE_MAX_AHEAD
+
+    @property
+    def phone_is_unreadable(self) -> bool:
+        """A phone was typed that does not read as a number, so a search by number misses it."""
+        return bool(self.phone) and not self.phone_e164
 
     def compute_next_checkin_due(self, today: datetime.date | None = None) -> datetime.date:
         """The day a check-in falls due: the cadence counted from the last contact, or from when

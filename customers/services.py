@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Customer, Tag
+from .phones import phone_e164
 
 # Fields whose change moves the next check-in date.
 CHECKIN_INPUTS = {"last_contact_at", "customer_since", "segment", "checkin_cadence_days"}
@@ -21,12 +22,24 @@ def refresh_next_checkin(customer: Customer) -> None:
     customer.next_checkin_due = customer.compute_next_checkin_due()
 
 
+def customer_normalise(customer: Customer) -> None:
+    """What Rapport derives from what was typed, on every write: the email as compared, the
+    phone as searched, the next check-in from its inputs."""
+    customer.email = normalise_email(customer.email)
+    refresh_phone(customer)
+    refresh_next_checkin(customer)
+
+
+def refresh_phone(customer: Customer) -> None:
+    """The phone as searched, from the phone as typed (does not save)."""
+    customer.phone_e164 = phone_e164(customer.phone) if customer.phone else ""
+
+
 @transaction.atomic
 def customer_create(*, tags: Iterable[Tag] = (), **fields) -> Customer:
     """Create a customer with its check-in date set."""
     customer = Customer(**fields)
-    customer.email = normalise_email(customer.email)
-    refresh_next_checkin(customer)
+    customer_normalise(customer)
     customer.full_clean()
     customer.save()
     customer.tags.set(tags)
@@ -38,8 +51,7 @@ def customer_update(customer: Customer, *, tags: Iterable[Tag] | None = None, **
     """Change a customer's fields; the check-in date follows when its inputs change."""
     for name, value in fields.items():
         setattr(customer, name, value)
-    customer.email = normalise_email(customer.email)
-    refresh_next_checkin(customer)
+    customer_normalise(customer)
     customer.full_clean()
     customer.save()
     if tags is not None:

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from ..models import Customer, CustomerImport
-from ..services import CHECKIN_INPUTS, refresh_next_checkin
+from ..services import CHECKIN_INPUTS, refresh_next_checkin, refresh_phone
 from .reading import Reader, Row, RowError
 
 CHUNK_SIZE = 1000
@@ -96,6 +96,9 @@ def _apply(customer: Customer, row: Row) -> tuple[list[str], list[str] | None]:
     changed = [name for name, value in row.values.items() if getattr(customer, name) != value]
     for name in changed:
         setattr(customer, name, row.values[name])
+    if "phone" in changed:
+        refresh_phone(customer)
+        changed.append("phone_e164")
     if CHECKIN_INPUTS.intersection(changed):
         before = customer.next_checkin_due
         refresh_next_checkin(customer)

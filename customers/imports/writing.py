@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Customer, CustomerImport, Tag
-from ..services import refresh_next_checkin
+from ..services import customer_normalise
 from .preview import Preview, run
 from .reading import Row
 
@@ -116,7 +116,7 @@ class Writer:
 
     def create(self, row: Row) -> None:
         customer = Customer(**row.values)
-        refresh_next_checkin(customer)
+        customer_normalise(customer)
         self.creates.append((customer, row.tags))
 
     def update(self, customer: Customer, fields: list[str], tags: list[str] | None) -> None:
