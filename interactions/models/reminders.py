@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
@@ -90,6 +91,12 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.customer} ({self.due_on})"
+
+    def get_absolute_url(self):
+        """Where the work is: the case for a complaint target, else the customer."""
+        if self.kind == self.Kind.COMPLAINT_TARGET:
+            return reverse("interactions:complaint", args=[self.object_id])
+        return self.customer.get_absolute_url()
 
     def is_visible_on(self, today: datetime.date) -> bool:
         if self.state not in self.LIVE_STATES or self.due_on > today:

@@ -20,7 +20,7 @@ from tests.factories import UserFactory
 from tests.outbox import queued, send_queued
 from tests.real_services import Inbox, free_port, private_queue, smtp_server, use_smtp
 
-from .reminder_factories import ReminderFactory, days_from_today, due_customer
+from .reminder_factories import ComplaintFactory, ReminderFactory, days_from_today, due_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -241,6 +241,36 @@ def test_one_thing_due_reads_in_the_singular(any_hour, sam):
     send_queued()
 
     assert mail.outbox[0].subject == "Rapport: 1 thing to do today"
+
+
+def test_two_customers_of_one_name_are_told_apart_and_a_case_links_to_the_case(any_hour, sam):
+    first = _reminder(sam, "Ada Lovelace", due_in_days=-1)
+    first.customer.company = "Analytical Engines"
+    first.customer.save()
+    second = _reminder(sam, "ada lovelace")
+    second.customer.email = "ada@second.example"
+    second.customer.company = ""
+    second.customer.save()
+    _reminder(sam, "Grace Hopper")
+    complaint = ComplaintFactory(customer=first.customer, assignee=sam)
+    ReminderFactory(
+        kind=Reminder.Kind.COMPLAINT_TARGET,
+        detail="respond",
+        object_id=complaint.pk,
+        customer=first.customer,
+        recipient=sam,
+        due_on=days_from_today(0),
+    )
+
+    schedule_digests()
+    send_queued()
+
+    text, html = mail.outbox[0].body, mail.outbox[0].alternatives[0][0]
+    assert "Ada Lovelace (Analytical Engines)" in text
+    assert "ada lovelace (ada@second.example)" in text
+    assert "Grace Hopper\n" in text  # a name of its own needs nothing beside it
+    assert f"http://127.0.0.1:8000/complaints/{complaint.pk}/" in text
+    assert f'href="http://127.0.0.1:8000/complaints/{complaint.pk}/"' in html
 
 
 def test_customer_names_are_escaped_in_the_html(any_hour, sam):
