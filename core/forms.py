@@ -1,17 +1,17 @@
 """Bootstrap 5 markup for the busiest forms, without crispy-forms' per-field templates.
 
-crispy renders every field through a large template; on the customer list, the profile and
-My day that was a third of the page's time (bench/FINDINGS.md). Forms on those pages use
-``BootstrapFieldsMixin`` and ``{{ field.as_field_group }}`` or ``{{ form }}``, which give the
-same markup through ``FormRenderer``.
+crispy renders every field through a large template, and Django's select renders every option
+through two more; on the customer list, the profile and the complaint queue that was a third of
+the page's time (bench/FINDINGS.md). Forms on those pages use ``BootstrapFieldsMixin`` and
+``{% include "forms/field.html" with field=... %}``, which writes crispy's markup and a select's
+options in one loop (``templates/forms/select.html``).
 """
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
-from django.forms.renderers import DjangoTemplates, Jinja2
-from django.template import TemplateDoesNotExist, engines
-from django.utils.functional import cached_property
+from django.forms.utils import flatatt
+from django.utils.safestring import SafeString
 
 WIDGET_CLASSES = {
     "checkbox": "form-check-input",
@@ -33,6 +33,27 @@ class BootstrapBoundField(forms.BoundField):
         attrs["class"] = " ".join(name for name in classes if name)
         return attrs
 
+    @property
+    def select_attrs(self) -> SafeString:
+        """The attributes Django's select writes (id, classes, required, aria-*), for
+        templates/forms/select.html."""
+        widget = self.field.widget
+        attrs = self.build_widget_attrs({}, widget)
+        if self.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", self.auto_id)
+        return flatatt(widget.build_attrs(widget.attrs, attrs))
+
+    @property
+    def options(self) -> list[dict]:
+        """A select's options (value, label, selected), its choices being flat (no groups).
+        Dictionaries, not tuples: a template reads a key at once, and unpacks a tuple into a
+        context of its own for every option."""
+        chosen = set(self.field.widget.format_value(self.value()))
+        return [
+            {"value": str(value), "label": label, "selected": str(value) in chosen}
+            for value, label in self.field.choices
+        ]
+
 
 class BootstrapFieldsMixin:
     bound_field_class = BootstrapBoundField
@@ -40,31 +61,6 @@ class BootstrapFieldsMixin:
 
 class BootstrapForm(BootstrapFieldsMixin, forms.Form):
     """A plain form with Bootstrap fields; django-filter filter sets use it as Meta.form."""
-
-
-class FormRenderer(Jinja2):
-    """Django's form and widget templates through the project's Jinja2 engine: the same markup
-    for a tenth of the template language's cost, and the profile draws twenty widgets. Fields
-    (``{{ field.as_field_group }}``) and forms (``{{ form }}``) come out in Bootstrap's markup,
-    from jinja_templates/forms/. The admin's widgets exist only for the template language, so
-    whatever Jinja2 cannot find is rendered by that."""
-
-    form_template_name = "forms/fields.html"
-    field_template_name = "forms/field.html"
-
-    @cached_property
-    def engine(self):
-        return engines["jinja2"]
-
-    @cached_property
-    def fallback(self):
-        return DjangoTemplates()
-
-    def get_template(self, template_name):
-        try:
-            return super().get_template(template_name)
-        except TemplateDoesNotExist:
-            return self.fallback.get_template(template_name)
 
 
 class QueriedChoiceIterator(ModelChoiceIterator):

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import QueriedChoiceIterator
+from core.forms import BootstrapFieldsMixin, QueriedChoiceIterator
 from core.people import person_name
 
 from .fields import CUSTOMER_FIELDS
@@ -131,13 +131,13 @@ class CustomerForm(forms.ModelForm):
         }
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(BootstrapFieldsMixin, forms.Form):
     owner = OwnerChoiceField(
         label=_("New owner"),
         queryset=None,
         required=False,
         empty_label=_("Nobody (unassigned)"),
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=forms.Select(attrs={"class": "form-select-sm"}),
     )
     customers = forms.ModelMultipleChoiceField(
         queryset=Customer.objects.all(),

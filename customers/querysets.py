@@ -4,7 +4,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import models
 
-# What a row of the customer list shows (jinja_templates/customers/customer_rows.html).
+# What a row of the customer list shows (templates/customers/customer_list.html).
 LIST_FIELDS = (
     "name",
     "company",
