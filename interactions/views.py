@@ -67,6 +67,7 @@ def profile_context(request, customer: Customer, people: list) -> dict:
     page = timeline_page(customer.pk, filter_form.to_filter(), request.GET.get("page"))
     now = timezone.now()
     for entry in page.object_list:
+        entry.local_at = timezone.localtime(entry.at)
         if entry.type == INTERACTION:
             entry.can_edit = can_edit_interaction(request.user, entry.object, now)
     query = request.GET.copy()
