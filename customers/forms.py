@@ -147,8 +147,9 @@ class ReassignForm(BootstrapFieldsMixin, forms.Form):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         owner = self.fields["owner"]
-        owner.queryset = assignable_users()
-        if people is not None:
-            # Drawn from the page's list of people, so the select costs no query of its own;
-            # a submitted form still validates against the queryset.
+        if people is not None and not self.is_bound:
+            # Only shown: drawn from the page's list of people, so the select costs no query
+            # of its own. A submitted form validates against the queryset.
             owner.choices = [("", owner.empty_label), *person_choices(people)]
+        else:
+            owner.queryset = assignable_users()
