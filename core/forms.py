@@ -62,15 +62,18 @@ class BootstrapBoundField(forms.BoundField):
         return _html_attrs({**attrs, **context["attrs"]})
 
     @property
-    def options(self) -> list[dict]:
-        """A select's options (value, label, selected), its choices being flat (no groups).
-        Dictionaries, not tuples: a template reads a key at once, and unpacks a tuple into a
-        context of its own for every option."""
+    def options(self) -> list[dict] | None:
+        """A select's options (value, label, selected), or None when its choices come in
+        groups. Dictionaries, not tuples: a template reads a key at once, and unpacks a tuple
+        into a context of its own for every option."""
         chosen = set(self.field.widget.format_value(self.value()))
-        return [
-            {"value": str(value), "label": label, "selected": str(value) in chosen}
-            for value, label in self.field.choices
-        ]
+        options = []
+        for value, label in self.field.choices:
+            if isinstance(label, list | tuple):
+                return None
+            value = str(value)
+            options.append({"value": value, "label": label, "selected": value in chosen})
+        return options
 
 
 def _html_attrs(attrs: dict) -> SafeString:
