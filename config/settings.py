@@ -10,7 +10,6 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import django.forms
 import environ
 from csp.constants import NONE, SELF
 
@@ -103,14 +102,6 @@ TEMPLATES = [
             ],
         },
     },
-    {
-        # What pages repeat: the rows of long lists, through {% jinja %} (config/jinja2.py says
-        # why), and forms' fields and widgets, through core.forms.FormRenderer.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "jinja_templates", Path(django.forms.__file__).parent / "jinja2"],
-        "APP_DIRS": False,
-        "OPTIONS": {"environment": "config.jinja2.environment"},
-    },
 ]
 
 
@@ -196,8 +187,6 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Widgets render through Django's Jinja2 copies of its templates (see core.forms.FormRenderer).
-FORM_RENDERER = "core.forms.FormRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -1,17 +1,19 @@
 """Bootstrap 5 markup for the busiest forms, without crispy-forms' per-field templates.
 
-crispy renders every field through a large template; on the customer list, the profile and
-My day that was a third of the page's time (bench/FINDINGS.md). Forms on those pages use
-``BootstrapFieldsMixin`` and ``{{ field.as_field_group }}`` or ``{{ form }}``, which give the
-same markup through ``FormRenderer``.
+crispy renders every field through a large template, and Django's select renders every option
+through two more; on the customer list, the profile and the complaint queue that was a third of
+the page's time (bench/FINDINGS.md). Forms on those pages use ``BootstrapFieldsMixin`` and
+``{% include "forms/field.html" with field=... %}``, which writes crispy's markup and a select's
+options in one loop (``templates/forms/select.html``).
 """
+
+from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
-from django.forms.renderers import DjangoTemplates, Jinja2
-from django.template import TemplateDoesNotExist, engines
-from django.utils.functional import cached_property
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 WIDGET_CLASSES = {
     "checkbox": "form-check-input",
@@ -33,6 +35,58 @@ class BootstrapBoundField(forms.BoundField):
         attrs["class"] = " ".join(name for name in classes if name)
         return attrs
 
+    def _widget_attrs(self) -> dict:
+        """The attributes ``as_widget()`` hands the widget."""
+        attrs = self.build_widget_attrs({})
+        if self.auto_id and "id" not in self.field.widget.attrs:
+            attrs.setdefault("id", self.auto_id)
+        return attrs
+
+    @property
+    def select_attrs(self) -> SafeString:
+        """The attributes Django's select writes (id, classes, required, aria-*), for
+        templates/forms/select.html."""
+        widget = self.field.widget
+        return _html_attrs(widget.build_attrs(widget.attrs, self._widget_attrs()))
+
+    @property
+    def input_attrs(self) -> SafeString | None:
+        """The attributes of Django's ``<input>`` for this field (type, name, value, checked
+        and the rest), or None when its widget is not an input. Django writes an input through
+        two templates, most of a field's time on the busiest forms."""
+        widget = self.field.widget
+        if not isinstance(widget, forms.widgets.Input):
+            return None
+        context = widget.get_context(self.html_name, self.value(), self._widget_attrs())["widget"]
+        attrs = {"type": context["type"], "name": context["name"], "value": context["value"]}
+        return _html_attrs({**attrs, **context["attrs"]})
+
+    @property
+    def options(self) -> list[dict] | None:
+        """A select's options (value, label, selected), or None when its choices come in
+        groups. Dictionaries, not tuples: a template reads a key at once, and unpacks a tuple
+        into a context of its own for every option."""
+        chosen = set(self.field.widget.format_value(self.value()))
+        options = []
+        for value, label in self.field.choices:
+            if isinstance(label, list | tuple):
+                return None
+            value = str(value)
+            options.append({"value": value, "label": label, "selected": value in chosen})
+        return options
+
+
+def _html_attrs(attrs: dict) -> SafeString:
+    """Attributes as django/forms/widgets/attrs.html writes them; flatatt takes three times as
+    long."""
+    return mark_safe(
+        "".join(
+            f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+            for name, value in attrs.items()
+            if value is not False and value is not None
+        )
+    )
+
 
 class BootstrapFieldsMixin:
     bound_field_class = BootstrapBoundField
@@ -42,29 +96,13 @@ class BootstrapForm(BootstrapFieldsMixin, forms.Form):
     """A plain form with Bootstrap fields; django-filter filter sets use it as Meta.form."""
 
 
-class FormRenderer(Jinja2):
-    """Django's form and widget templates through the project's Jinja2 engine: the same markup
-    for a tenth of the template language's cost, and the profile draws twenty widgets. Fields
-    (``{{ field.as_field_group }}``) and forms (``{{ form }}``) come out in Bootstrap's markup,
-    from jinja_templates/forms/. The admin's widgets exist only for the template language, so
-    whatever Jinja2 cannot find is rendered by that."""
-
-    form_template_name = "forms/fields.html"
-    field_template_name = "forms/field.html"
-
-    @cached_property
-    def engine(self):
-        return engines["jinja2"]
-
-    @cached_property
-    def fallback(self):
-        return DjangoTemplates()
-
-    def get_template(self, template_name):
-        try:
-            return super().get_template(template_name)
-        except TemplateDoesNotExist:
-            return self.fallback.get_template(template_name)
+def shared_choices(choices) -> Callable[[], list]:
+    """A choice field's choices as a callable, which Django accepts for ``choices``. A form
+    copies its fields, choices and all, every time it is made; a callable is copied as it is,
+    where a list is copied tuple by tuple: on the customer list that was half a millisecond
+    (bench/FINDINGS.md)."""
+    choices = list(choices)
+    return lambda: choices
 
 
 class QueriedChoiceIterator(ModelChoiceIterator):

@@ -4,7 +4,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapForm
+from core.forms import BootstrapForm, shared_choices
 
 from .forms import assignable_users, person_choices
 from .models import Customer, Tag
@@ -36,16 +36,18 @@ class CustomerFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"),
-        choices=[*Customer.Status.choices, (ARCHIVED, _("Archived"))],
+        choices=shared_choices([*Customer.Status.choices, (ARCHIVED, _("Archived"))]),
         method="filter_status",
         empty_label=_("Any live"),
     )
     segment = django_filters.ChoiceFilter(
         label=_("Segment"),
-        choices=[
-            (Customer.Segment.NEW, _("New")),
-            (Customer.Segment.ESTABLISHED, _("Established")),
-        ],
+        choices=shared_choices(
+            [
+                (Customer.Segment.NEW, _("New")),
+                (Customer.Segment.ESTABLISHED, _("Established")),
+            ]
+        ),
         method="filter_segment",
         empty_label=_("Any"),
     )
@@ -57,16 +59,18 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Sort by"),
         method="filter_sort",
         empty_label=None,
-        choices=[
-            ("name", _("Name A–Z")),
-            ("-name", _("Name Z–A")),
-            ("next_checkin", _("Next check-in")),
-            ("-last_contact", _("Last contact, newest")),
-            ("last_contact", _("Last contact, oldest")),
-            ("-created", _("Recently added")),
-            ("loyalty", _("Loyalty, lowest first")),
-            ("-loyalty", _("Loyalty, highest first")),
-        ],
+        choices=shared_choices(
+            [
+                ("name", _("Name A–Z")),
+                ("-name", _("Name Z–A")),
+                ("next_checkin", _("Next check-in")),
+                ("-last_contact", _("Last contact, newest")),
+                ("last_contact", _("Last contact, oldest")),
+                ("-created", _("Recently added")),
+                ("loyalty", _("Loyalty, lowest first")),
+                ("-loyalty", _("Loyalty, highest first")),
+            ]
+        ),
     )
 
     class Meta:
@@ -79,16 +83,14 @@ class CustomerFilter(django_filters.FilterSet):
         self.user = user
         self.today = timezone.localdate()
         people = assignable_users() if people is None else people
-        self.filters["owner"].extra["choices"] = [
-            ("mine", _("Mine")),
-            ("none", _("Unassigned")),
-            *person_choices(people),
-        ]
+        self.filters["owner"].extra["choices"] = shared_choices(
+            [("mine", _("Mine")), ("none", _("Unassigned")), *person_choices(people)]
+        )
         # Plain choices from one query: a model choice field would read the tags through a
         # server-side cursor, three round trips on PostgreSQL for a short list.
-        self.filters["tag"].extra["choices"] = [
+        self.filters["tag"].extra["choices"] = shared_choices(
             (str(pk), name) for pk, name in Tag.objects.values_list("pk", "name")
-        ]
+        )
 
     @property
     def qs(self):

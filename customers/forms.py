@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import QueriedChoiceIterator
+from core.forms import BootstrapFieldsMixin, QueriedChoiceIterator
 from core.people import person_name
 
 from .fields import CUSTOMER_FIELDS
@@ -131,13 +131,13 @@ class CustomerForm(forms.ModelForm):
         }
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(BootstrapFieldsMixin, forms.Form):
     owner = OwnerChoiceField(
         label=_("New owner"),
         queryset=None,
         required=False,
         empty_label=_("Nobody (unassigned)"),
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=forms.Select(attrs={"class": "form-select-sm"}),
     )
     customers = forms.ModelMultipleChoiceField(
         queryset=Customer.objects.all(),
@@ -147,8 +147,9 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         owner = self.fields["owner"]
-        owner.queryset = assignable_users()
-        if people is not None:
-            # Drawn from the page's list of people, so the select costs no query of its own;
-            # a submitted form still validates against the queryset.
+        if people is not None and not self.is_bound:
+            # Only shown: drawn from the page's list of people, so the select costs no query
+            # of its own. A submitted form validates against the queryset.
             owner.choices = [("", owner.empty_label), *person_choices(people)]
+        else:
+            owner.queryset = assignable_users()

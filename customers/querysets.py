@@ -6,7 +6,7 @@ from django.db import models
 
 from .phones import phone_search_digits
 
-# What a row of the customer list shows (jinja_templates/customers/customer_rows.html).
+# What a row of the customer list shows (templates/customers/customer_list.html).
 LIST_FIELDS = (
     "name",
     "company",

@@ -58,6 +58,6 @@ def my_day(request):
             "follow_up_count": follow_ups.count(),
             "complaints": with_badges(complaints[:MY_DAY_LIMIT]),
             "complaint_count": complaints.count(),
-            "snooze_choices": SnoozeForm.row_choices(),
+            "follow_up_labels": SnoozeForm.row_labels(),
         },
     )

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapFieldsMixin
+from core.forms import BootstrapFieldsMixin, shared_choices
 from customers.forms import assignable_users, person_choices
 
 from .forms import DateInput
@@ -16,7 +16,7 @@ class TimelineFilterForm(BootstrapFieldsMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,
-        choices=[("", _("Everything")), *Interaction.Kind.choices],
+        choices=shared_choices([("", _("Everything")), *Interaction.Kind.choices]),
         error_messages={"invalid_choice": _("Choose a kind from the list.")},
     )
     author = forms.TypedChoiceField(

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -50,8 +50,7 @@ def _blank_log_fields(language: str, zone: str, minute: datetime.datetime) -> Sa
     """The logging form's fields, blank but for the time. They are the same on every profile
     within a minute, and drawing their dozen fields took a tenth of the profile's time."""
     form = InteractionForm(with_follow_up=True, initial={"occurred_at": minute})
-    html = render_to_string("interactions/interaction_fields.html", {"form": form}, using="jinja2")
-    return mark_safe(html)  # escaped as Jinja2 drew it
+    return render_to_string("interactions/interaction_fields.html", {"form": form})
 
 
 def blank_log_fields() -> SafeString:
@@ -68,6 +67,7 @@ def profile_context(request, customer: Customer, people: list) -> dict:
     page = timeline_page(customer.pk, filter_form.to_filter(), request.GET.get("page"))
     now = timezone.now()
     for entry in page.object_list:
+        entry.local_at = timezone.localtime(entry.at)
         if entry.type == INTERACTION:
             entry.can_edit = can_edit_interaction(request.user, entry.object, now)
     query = request.GET.copy()
@@ -92,7 +92,7 @@ def profile_context(request, customer: Customer, people: list) -> dict:
             initial={"interaction": follow_up_for},
         ),
         "follow_up_for": follow_up_for,
-        "snooze_choices": SnoozeForm.row_choices(),
+        "follow_up_labels": SnoozeForm.row_labels(),
         "today": timezone.localdate(),
     }
 

@@ -1,5 +1,5 @@
 """How a loyalty score is shown on the profile: its band, its colour and its factors, all from
-the customer row (jinja_templates/voice/loyalty.html)."""
+the customer row (templates/voice/loyalty.html, through voice/templatetags/loyalty.py)."""
 
 from django.utils.translation import gettext as _
 

@@ -14,14 +14,16 @@ register = template.Library()
 
 
 @functools.cache
-def _labels(field, language: str) -> dict:
-    return {str(value): str(label) for value, label in field.flatchoices}
+def _labels(model, field_name: str, language: str) -> tuple[str, dict]:
+    # Keyed by the model and the field's name: a field's own hash takes longer to work out.
+    field = model._meta.get_field(field_name)
+    return field.attname, {str(value): str(label) for value, label in field.flatchoices}
 
 
 @register.filter
 def choice_label(obj, field_name: str) -> str:
-    field = obj._meta.get_field(field_name)
-    value = getattr(obj, field.attname)
+    attname, labels = _labels(type(obj), field_name, get_language())
+    value = getattr(obj, attname)
     if value is None:
         return ""
-    return _labels(field, get_language()).get(str(value), str(value))
+    return labels.get(str(value), str(value))

@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapForm
+from core.forms import BootstrapForm, shared_choices
 from customers.forms import assignable_users, person_choices
 from interactions.models import Complaint
 
@@ -23,10 +23,15 @@ MINE, UNASSIGNED = "mine", "none"
 
 class ComplaintFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=STATUS_CHOICES, method="filter_status", empty_label=None
+        label=_("Status"),
+        choices=shared_choices(STATUS_CHOICES),
+        method="filter_status",
+        empty_label=None,
     )
     severity = django_filters.ChoiceFilter(
-        label=_("Severity"), choices=Complaint.Severity.choices, empty_label=_("Any")
+        label=_("Severity"),
+        choices=shared_choices(Complaint.Severity.choices),
+        empty_label=_("Any"),
     )
     assignee = django_filters.ChoiceFilter(
         label=_("Assignee"), method="filter_assignee", empty_label=_("Anyone")
@@ -45,11 +50,9 @@ class ComplaintFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.user = user
         people = person_choices(assignable_users())
-        self.filters["assignee"].extra["choices"] = [
-            (MINE, _("Mine")),
-            (UNASSIGNED, _("Unassigned")),
-            *people,
-        ]
+        self.filters["assignee"].extra["choices"] = shared_choices(
+            [(MINE, _("Mine")), (UNASSIGNED, _("Unassigned")), *people]
+        )
 
     def filter_status(self, queryset, name, value):
         if value == ALL_OPEN:

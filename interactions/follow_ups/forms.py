@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapFieldsMixin
@@ -102,10 +103,18 @@ class SnoozeForm(forms.Form):
     )
 
     @classmethod
-    def row_choices(cls) -> list[tuple[str, str]]:
-        """The choices with their labels translated once, for a page that repeats them on
-        every row."""
-        return [(value, str(label)) for value, label in cls.base_fields["snooze"].choices]
+    def row_labels(cls) -> dict:
+        """The choices (value, label) and the words of the done-and-snooze form on a row
+        (templates/interactions/follow_up_actions.html), translated once for a page that
+        repeats the form on every row."""
+        snooze = cls.base_fields["snooze"]
+        return {
+            "choices": [{"value": value, "label": str(label)} for value, label in snooze.choices],
+            "snooze_for": str(snooze.label),
+            "until": gettext("Until (for a date)"),
+            "done": gettext("Done"),
+            "snooze": gettext("Snooze"),
+        }
 
     def clean(self):
         cleaned = super().clean()

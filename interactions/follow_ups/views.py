@@ -148,6 +148,6 @@ def follow_up_list(request):
             "page": page,
             "query": query.urlencode(),
             "today": today,
-            "snooze_choices": SnoozeForm.row_choices(),
+            "follow_up_labels": SnoozeForm.row_labels(),
         },
     )

@@ -445,6 +445,17 @@ def test_list_escapes_user_text(staff_client, staff_user):
     assert "&lt;img src=x onerror=alert(1)&gt;" in content
 
 
+def test_a_managers_row_checkbox_is_labelled_select_and_the_customers_name(manager_client):
+    customer = CustomerFactory(name="Ada <Lovelace>")
+
+    content = manager_client.get("/customers/").content.decode()
+
+    # Its accessible name is "Select Ada <Lovelace>": the word, written once, then the name.
+    assert '<span id="select-customer" hidden>Select</span>' in content
+    assert f'aria-labelledby="select-customer customer-{customer.pk}"' in content
+    assert f'id="customer-{customer.pk}">Ada &lt;Lovelace&gt;</a>' in content
+
+
 def test_staff_sees_no_manager_controls(staff_client, staff_user):
     CustomerFactory(owner=staff_user)
 

@@ -1,8 +1,10 @@
 """/reminders/: each member of staff works their own reminders; managers can work anyone's."""
 
 import datetime
+import re
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from interactions.models import FollowUp, Interaction, Reminder
@@ -12,6 +14,7 @@ from .reminder_factories import (
     QuietCustomerFactory,
     ReminderFactory,
     days_from_today,
+    due_customer,
 )
 
 pytestmark = pytest.mark.django_db
@@ -350,3 +353,32 @@ def test_done_twice_logs_one_check_in(staff_client, mine):
     assert mine.customer.interactions.get().occurred_at > timezone.now() - datetime.timedelta(
         minutes=1
     )
+
+
+ROW_TOKEN = re.compile(
+    r'action="/reminders/\d+/\w+/"[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken" '
+    r'value="([^"]+)"'
+)
+
+
+def test_every_row_form_carries_the_pages_token_and_posts_with_it(staff_user):
+    for name in ("Ada Lovelace", "Grace Hopper"):
+        ReminderFactory(customer=due_customer(staff_user, name, days_from_today(0)))
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+
+    content = client.get("/reminders/").content.decode()
+
+    # Done, snooze and dismiss on each of the two rows: one token worked out for them all.
+    tokens = ROW_TOKEN.findall(content)
+    assert len(tokens) == 6
+    assert len(set(tokens)) == 1
+    # The same token as the page's own forms (the layout's sign-out), not one of its own.
+    assert set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', content)) == set(tokens)
+    reminder = Reminder.objects.order_by("pk").first()
+    response = client.post(
+        f"/reminders/{reminder.pk}/done/", {"csrfmiddlewaretoken": tokens[0], "next": "/"}
+    )
+    assert response.status_code == 302
+    reminder.refresh_from_db()
+    assert reminder.state == Reminder.State.DONE

@@ -239,7 +239,7 @@ def test_user_text_is_escaped(staff_client, customer):
     content = _timeline(staff_client, customer).content.decode()
 
     assert "<script>alert(" not in content
-    assert "&lt;script&gt;alert(&#39;summary&#39;)&lt;/script&gt;" in content
+    assert "&lt;script&gt;alert(&#x27;summary&#x27;)&lt;/script&gt;" in content
     assert "<img src=x" not in content
     assert "<b>bold promise</b>" not in content
     assert "&lt;b&gt;bold promise&lt;/b&gt;" in content
