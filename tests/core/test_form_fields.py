@@ -67,7 +67,7 @@ def test_selects_and_inputs_write_what_djangos_own_widgets_write():
             assert f"<input{form[name].input_attrs}>" == str(form[name])
     assert '<option value="a" selected>&lt;A &amp; B&gt;</option>' in str(forms_[0]["plain"])
     # Groups, several choices and radios keep Django's own templates.
-    assert forms_[1]["grouped"].options is None
+    assert forms_[1]["grouped"].options_html is None
     assert '<optgroup label="Calls">' in field_html(forms_[1], "grouped")
     assert "multiple" in field_html(forms_[1], "many")
     assert 'type="radio"' in field_html(forms_[1], "radios")

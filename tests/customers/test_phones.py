@@ -152,3 +152,17 @@ def test_an_import_reads_numbers_as_the_form_does(staff_user):
     assert list(Customer.objects.search("07700900099")) == [ada]
     assert Customer.objects.get(email="grace@example.com").phone_e164 == "+447700900042"
     assert Customer.objects.get(email="odd@example.com").phone_is_unreadable
+
+
+@pytest.mark.django_db
+def test_the_profile_dials_the_e164_number_and_flags_one_it_cannot_read(staff_client, staff_user):
+    readable = customer_create(name="Ada", phone="07700 900015", owner=staff_user)
+    unreadable = customer_create(name="Odd", phone="ask at reception", owner=staff_user)
+
+    page = staff_client.get(f"/customers/{readable.pk}/").content.decode()
+    assert '<a href="tel:+447700900015">07700 900015</a>' in page
+    assert 'id="phone-unreadable"' not in page
+
+    page = staff_client.get(f"/customers/{unreadable.pk}/").content.decode()
+    assert "ask at reception" in page and 'id="phone-unreadable"' in page
+    assert 'href="tel:' not in page
