@@ -9,7 +9,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from core.mail import MaybeSent
@@ -70,11 +69,19 @@ def emails_send(email_ids: list[int]) -> int:
 
 
 def _claim(email_id: int) -> OutgoingEmail | None:
+    """The email, now ours to send, if it was still queued and due; else None."""
     now = timezone.now()
-    claimed = OutgoingEmail.objects.filter(
-        pk=email_id, state=State.QUEUED, send_after__lte=now
-    ).update(state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    return OutgoingEmail.objects.get(pk=email_id) if claimed else None
+    claimed = OutgoingEmail.objects.raw(CLAIM_SQL, [now, email_id, now])
+    return next(iter(claimed), None)
+
+
+# The claim and the row in one round trip (an UPDATE, then a SELECT, took two for every email).
+CLAIM_SQL = f"""
+UPDATE {OutgoingEmail._meta.db_table}
+SET state = '{State.SENDING.value}', claimed_at = %s, attempts = attempts + 1
+WHERE id = %s AND state = '{State.QUEUED.value}' AND send_after <= %s
+RETURNING *
+"""
 
 
 def _deliver(email: OutgoingEmail, smtp) -> bool | None:
