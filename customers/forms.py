@@ -132,11 +132,14 @@ class CustomerForm(forms.ModelForm):
 
 
 class ReassignForm(BootstrapFieldsMixin, forms.Form):
-    owner = OwnerChoiceField(
+    """Who the ticked customers go to. The choice is explicit: one click on Reassign must not
+    unassign everyone ticked, so "nobody" is an option of its own, not the default."""
+
+    NOBODY = "nobody"
+
+    owner = forms.ChoiceField(
         label=_("New owner"),
-        queryset=None,
-        required=False,
-        empty_label=_("Nobody (unassigned)"),
+        error_messages={"required": _("Choose who the customers go to.")},
         widget=forms.Select(attrs={"class": "form-select-sm"}),
     )
     customers = forms.ModelMultipleChoiceField(
@@ -145,11 +148,20 @@ class ReassignForm(BootstrapFieldsMixin, forms.Form):
     )
 
     def __init__(self, *args, people=None, **kwargs):
+        # Ids of their own: the customer list's filter form has an "owner" field too.
+        kwargs.setdefault("auto_id", "reassign-%s")
         super().__init__(*args, **kwargs)
-        owner = self.fields["owner"]
-        if people is not None and not self.is_bound:
-            # Only shown: drawn from the page's list of people, so the select costs no query
-            # of its own. A submitted form validates against the queryset.
-            owner.choices = [("", owner.empty_label), *person_choices(people)]
-        else:
-            owner.queryset = assignable_users()
+        # Only shown, the page's list of people serves, so the select costs no query of its
+        # own; a submitted form validates against everyone who may own a customer.
+        people = assignable_users() if people is None or self.is_bound else people
+        self.people = {str(user.pk): user for user in people}
+        self.fields["owner"].choices = [
+            ("", _("Choose…")),
+            (self.NOBODY, _("Nobody (unassigned)")),
+            *((pk, person_name(user)) for pk, user in self.people.items()),
+        ]
+
+    def clean_owner(self):
+        """The chosen member of staff, or None for nobody."""
+        choice = self.cleaned_data["owner"]
+        return None if choice == self.NOBODY else self.people[choice]

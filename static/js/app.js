@@ -8,6 +8,19 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     });
   });
+  // Bulk reassign says how many customers go to whom before it moves them.
+  document.querySelectorAll("form[data-confirm-reassign]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      const count = form.querySelectorAll("input[name=customers]:checked").length;
+      const owner = form.querySelector("select[name=owner]");
+      if (!count || !owner || !owner.value) return; // the server says what is missing
+      const template = count === 1 ? form.dataset.confirmOne : form.dataset.confirmMany;
+      const question = template
+        .replace("{count}", count)
+        .replace("{owner}", owner.options[owner.selectedIndex].text);
+      if (!window.confirm(question)) event.preventDefault();
+    });
+  });
   // Submit filter forms when a select changes, so filtering takes one click.
   document.querySelectorAll("form[data-autosubmit] select").forEach((select) => {
     select.addEventListener("change", () => select.form.requestSubmit());

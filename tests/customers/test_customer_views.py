@@ -181,7 +181,7 @@ def test_manager_profile_reassign_select_shares_the_people_query(
     assert (
         f'<option value="{staff_user.pk}" selected>{staff_user.get_full_name()}</option>' in owner
     )
-    assert '<option value="">Nobody (unassigned)</option>' in owner
+    assert '<option value="nobody">Nobody (unassigned)</option>' in owner
 
 
 # Edit -----------------------------------------------------------------------------------------
@@ -277,9 +277,47 @@ def test_manager_reassigns_in_bulk(manager_client, staff_user, other_staff_user)
 
 
 def test_reassign_with_nothing_ticked_says_so(manager_client):
-    response = manager_client.post("/customers/reassign/", {"owner": ""}, follow=True)
+    response = manager_client.post("/customers/reassign/", {"owner": "nobody"}, follow=True)
 
     assert "Tick at least one customer to reassign." in response.content.decode()
+
+
+def test_reassign_without_a_choice_unassigns_no_one(manager_client, owned):
+    response = manager_client.post(
+        "/customers/reassign/", {"customers": [owned.pk], "owner": ""}, follow=True
+    )
+
+    assert "Choose who the customers go to." in response.content.decode()
+    owned.refresh_from_db()
+    assert owned.owner.username == "sam"
+
+
+def test_reassign_to_nobody_is_a_choice_of_its_own(manager_client, owned):
+    manager_client.post("/customers/reassign/", {"customers": [owned.pk], "owner": "nobody"})
+
+    owned.refresh_from_db()
+    assert owned.owner is None
+
+
+@pytest.mark.parametrize("owner", ["١", "9" * 30, "none", " 1", "\x00"])
+def test_reassign_refuses_an_owner_that_is_not_a_choice(manager_client, owned, owner):
+    response = manager_client.post(
+        "/customers/reassign/", {"customers": [owned.pk], "owner": owner}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    owned.refresh_from_db()
+    assert owned.owner.username == "sam"
+
+
+def test_the_list_gives_the_reassign_select_an_id_and_label_of_its_own(manager_client, owned):
+    page = manager_client.get("/customers/").content.decode()
+
+    assert page.count('id="id_owner"') == 1  # the filter's
+    assert '<label class="form-label small mb-1" for="reassign-owner">' in page
+    assert 'id="reassign-owner"' in page and " required" in page
+    assert 'data-confirm-many="Reassign {count} customers to {owner}?"' in page
 
 
 def test_reassign_refuses_an_unknown_owner_and_an_offsite_next(manager_client, owned):

@@ -329,3 +329,54 @@ def test_manager_import_a_csv_fix_its_bad_row_and_import(page, roles, inbox, wor
     for name in ("Ada Lovelace", "Grace Hopper", "Alan Turing"):
         assert name in listing
     assert Customer.objects.count() == 3
+
+
+# 6. Manager: reassigning in bulk names who and how many, and never unassigns by default ------
+
+
+def test_manager_reassigns_ticked_customers_only_after_choosing_and_confirming(page, roles):
+    UserFactory(username="mona", first_name="Mona", last_name="Manager", role="Manager")
+    sam = UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    olive = UserFactory(username="olive", first_name="Olive", last_name="Other")
+    for name in ("Ada Lovelace", "Grace Hopper", "Hedy Lamarr"):
+        CustomerFactory(name=name, owner=sam)
+
+    log_in(page, "mona", PASSWORD, "6-reassign-01")
+    visit(page, "/customers/", "6-reassign-02-list")
+    page.get_by_role("checkbox", name="Select Ada Lovelace").check()
+    page.get_by_role("checkbox", name="Select Grace Hopper").check()
+
+    # Its label names the reassign select, and clicking it submits nothing.
+    page.get_by_text("Reassign selected to").click()
+    assert page.evaluate("document.activeElement.id") == "reassign-owner"
+    assert page.get_by_role("checkbox", name="Select Ada Lovelace").is_checked()
+
+    # Without a choice the browser asks for one, and nobody is unassigned.
+    dialogs, answers = [], iter([False, True])  # the first question dismissed, then accepted
+
+    def answer(dialog):
+        dialogs.append(dialog.message)
+        if next(answers):
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.get_by_role("button", name="Reassign", exact=True).click()
+    assert dialogs == []
+    assert page.evaluate("document.getElementById('reassign-owner').validity.valueMissing")
+    assert set(Customer.objects.values_list("owner", flat=True)) == {sam.pk}
+
+    # Chosen: the question names how many go to whom; dismissed, nothing moves.
+    page.get_by_label("Reassign selected to").select_option(str(olive.pk))
+    page.get_by_role("button", name="Reassign", exact=True).click()
+    assert dialogs == ["Reassign 2 customers to Olive Other?"]
+    assert set(Customer.objects.values_list("owner", flat=True)) == {sam.pk}
+
+    page.get_by_role("button", name="Reassign", exact=True).click()
+    page.wait_for_url("**/customers/")
+    check_page(page, "6-reassign-03-done")
+    assert "2 customers now belong to Olive Other." in page.locator("main").inner_text()
+    owners = dict(Customer.objects.values_list("name", "owner"))
+    assert owners == {"Ada Lovelace": olive.pk, "Grace Hopper": olive.pk, "Hedy Lamarr": sam.pk}
+    assert len(dialogs) == 2
