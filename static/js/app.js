@@ -21,6 +21,11 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(question)) event.preventDefault();
     });
   });
+  // Print buttons: hidden without JavaScript, where the browser's own print still works.
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  });
   // Submit filter forms when a select changes, so filtering takes one click.
   document.querySelectorAll("form[data-autosubmit] select").forEach((select) => {
     select.addEventListener("change", () => select.form.requestSubmit());

@@ -39,3 +39,18 @@ def test_a_server_error_is_a_standalone_page_that_needs_no_database():
     page = response.content.decode()
     assert "Something went wrong on our side" in page
     assert "vendor/bootstrap/bootstrap.min.css" in page
+
+
+@pytest.mark.django_db
+def test_a_public_page_names_the_business_without_pointing_customers_at_the_staff_login(client):
+    page = client.get("/feedback/").content.decode()
+
+    assert '<span class="navbar-brand fw-semibold">Rapport</span>' in page
+    assert 'href="/accounts/login/"' not in page
+
+
+@pytest.mark.django_db
+def test_staff_pages_link_the_name_to_my_day(staff_client):
+    page = staff_client.get("/customers/").content.decode()
+
+    assert '<a class="navbar-brand fw-semibold" href="/">Rapport</a>' in page

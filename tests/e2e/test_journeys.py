@@ -196,6 +196,7 @@ def test_manager_dashboard_drill_down_history_and_reassign(page, roles, inbox, w
 
     visit(page, f"/customers/{ada.pk}/history/", "3-manager-04-history")
     assert "Call 9 days ago" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Print").is_visible()
 
     visit(page, f"/customers/{ada.pk}/", "3-manager-05-profile")
     reassign = page.locator("section[aria-labelledby=reassign-heading]")

@@ -46,6 +46,10 @@ def test_print_view_lists_the_whole_history_escaped(manager_client, customer):
     assert "Prefers mornings" in content
     assert "Late again" in content
     assert "Call back Tuesday" in content
+    # A Print button, shown by the page's script (hidden without it, the browser prints).
+    assert (
+        '<button type="button" class="btn btn-outline-primary btn-sm" data-print hidden>' in content
+    )
 
 
 def test_print_view_filters_by_kind(manager_client, customer):
