@@ -17,6 +17,7 @@ from django.test import Client
 from config.celery import app as celery_app
 from customers.models import Customer
 from interactions.models import Complaint
+from tests.concurrency import at_once
 from tests.factories import UserFactory
 from tests.real_services import Inbox, smtp_server
 from voice import services, tasks
@@ -47,24 +48,7 @@ def terminate_this_backend() -> None:
 
 def sweep_at_once(runs: int) -> list[int]:
     """Run the beat task in ``runs`` threads started together, each on its own connection."""
-    start, results, errors = threading.Barrier(runs), [], []
-
-    def sweep():
-        try:
-            start.wait(timeout=10)
-            results.append(tasks.process_stranded_feedback.apply().get())
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return sorted(results)
+    return sorted(at_once(lambda: tasks.process_stranded_feedback.apply().get(), times=runs))
 
 
 def test_a_complaint_whose_processing_lost_its_connection_is_processed_by_the_sweep_once(

@@ -9,10 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.mail.backends import locmem
 from django.test import Client
 from django.utils import dateformat, timezone
 
@@ -25,7 +23,7 @@ from interactions.complaints.services import complaint_open, complaint_transitio
 from interactions.models import ComplaintEvent
 from tests.concurrency import at_once
 from tests.factories import CustomerFactory
-from tests.outbox import queued, send_queued
+from tests.outbox import queued, send_queued, worker_dies_sending
 from tests.real_services import Inbox, private_queue, smtp_server
 
 ACK, RESOLUTION = "complaint-acknowledgement", "complaint-resolution"
@@ -241,13 +239,7 @@ def test_an_acknowledgement_whose_worker_died_mid_send_is_put_on_the_case_not_re
     complaint = _open()
     (email,) = queued(ACK)
 
-    def killed(self, messages):
-        raise SoftTimeLimitExceeded()
-
-    with monkeypatch.context() as patch:
-        patch.setattr(locmem.EmailBackend, "send_messages", killed)
-        with pytest.raises(SoftTimeLimitExceeded):
-            send_queued()
+    worker_dies_sending(monkeypatch)
 
     # Still within the time a task may take: its worker may be sending it right now.
     assert emails_due() == []

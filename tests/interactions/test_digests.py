@@ -5,9 +5,7 @@ import datetime
 from io import StringIO
 
 import pytest
-from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
-from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -17,7 +15,7 @@ from interactions.digests import digest_day, reminder_retry, schedule_digests
 from interactions.models import Digest, Reminder
 from tests.concurrency import at_once
 from tests.factories import UserFactory
-from tests.outbox import queued, send_queued
+from tests.outbox import queued, send_queued, worker_dies_sending
 from tests.real_services import Inbox, free_port, private_queue, smtp_server, use_smtp
 
 from .reminder_factories import ComplaintFactory, ReminderFactory, days_from_today, due_customer
@@ -560,18 +558,6 @@ def test_the_command_leaves_a_digest_it_could_not_send_in_the_outbox(any_hour, s
 # A worker that died mid-send ------------------------------------------------------------------
 
 
-def _worker_dies_sending(monkeypatch):
-    """Send what is queued, the worker stopping (time limit, killed) in the middle of it."""
-
-    def killed(self, messages):
-        raise SoftTimeLimitExceeded()
-
-    with monkeypatch.context() as patch:
-        patch.setattr(locmem.EmailBackend, "send_messages", killed)
-        with pytest.raises(SoftTimeLimitExceeded):
-            send_queued()
-
-
 def test_a_digest_abandoned_mid_send_is_marked_failed_never_sent_twice(
     any_hour, sam, settings, monkeypatch
 ):
@@ -579,7 +565,7 @@ def test_a_digest_abandoned_mid_send_is_marked_failed_never_sent_twice(
     any task may run, beat's sweep marks it uncertain, and the digest failed for a manager."""
     reminder = _reminder(sam, "Ada Lovelace")
     schedule_digests()
-    _worker_dies_sending(monkeypatch)
+    worker_dies_sending(monkeypatch)
     later = timezone.now() + datetime.timedelta(seconds=settings.EMAIL_ABANDONED_AFTER_SECONDS + 1)
 
     assert emails_due(later) == []
@@ -599,7 +585,7 @@ def test_a_digest_abandoned_mid_send_is_marked_failed_never_sent_twice(
 def test_a_digest_being_sent_right_now_is_left_alone(any_hour, sam, monkeypatch):
     _reminder(sam, "Ada Lovelace")
     schedule_digests()
-    _worker_dies_sending(monkeypatch)
+    worker_dies_sending(monkeypatch)
 
     assert emails_due() == []
 
