@@ -26,6 +26,19 @@ document.addEventListener("DOMContentLoaded", () => {
     button.hidden = false;
     button.addEventListener("click", () => window.print());
   });
+  // A save that returns to a place down the page (#timeline) confirms it there, where the
+  // person is looking, not at the top of the page.
+  const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  const notices = document.querySelectorAll("main > .alert");
+  if (target && notices.length) {
+    notices.forEach((notice) => target.before(notice));
+    notices[0].tabIndex = -1;
+    // After the browser's own jump to the fragment, which would take the focus back.
+    window.addEventListener("load", () => notices[0].focus());
+  }
+  // A form that came back with errors puts the cursor in the first field to correct.
+  const invalid = document.querySelector("form .is-invalid");
+  if (invalid) invalid.focus();
   // Submit filter forms when a select changes, so filtering takes one click.
   document.querySelectorAll("form[data-autosubmit] select").forEach((select) => {
     select.addEventListener("change", () => select.form.requestSubmit());

@@ -68,10 +68,24 @@ def test_staff_log_the_check_in_that_fell_due(page, roles, inbox, worker):
 
     log = page.locator("#log")
     log.get_by_label("Kind").select_option("check_in")
-    log.get_by_label("Summary").fill("Quarterly check-in: all well, wants a catalogue")
+    # Sent without a summary: the cursor lands in the field to correct.
+    log.get_by_label("Summary").evaluate("field => field.removeAttribute('required')")
     log.get_by_role("button", name="Log it").click()
-    page.wait_for_url(f"**/customers/{ada.pk}/**")
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.name") == "summary"
+    page.get_by_label("Kind").select_option("check_in")
+    page.get_by_label("Summary").fill("Quarterly check-in: all well, wants a catalogue")
+    page.get_by_role("button", name="Log it").click()
+    page.wait_for_url(f"**/customers/{ada.pk}/#timeline")
+    page.wait_for_function("document.activeElement.classList.contains('alert')")
     check_page(page, "1-staff-checkin-03-logged")
+    # The confirmation is where the page came back to, in view, not far above it.
+    notice = page.locator("main .alert").first
+    assert page.locator("#timeline").evaluate(
+        "timeline => timeline.previousElementSibling.classList.contains('alert')"
+    )
+    box, height = notice.bounding_box(), page.viewport_size["height"]
+    assert 0 <= box["y"] < height, f"the confirmation is at {box['y']} px, the view {height} px"
 
     ada.refresh_from_db()
     assert ada.next_checkin_due > today
