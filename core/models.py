@@ -25,6 +25,12 @@ class PasswordResetRequest(models.Model):
         return f"Password reset requested at {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class OutgoingEmailQuerySet(models.QuerySet):
+    def about(self, obj):
+        """The emails about ``obj`` (a case, a digest, a survey...)."""
+        return self.filter(about_type=ContentType.objects.get_for_model(obj), about_id=obj.pk)
+
+
 class OutgoingEmail(models.Model):
     """One email to one address, rendered when it was queued (core.outbox). Every email the
     product sends is a row here first, so each is claimed once, retried with backoff, swept
@@ -63,6 +69,8 @@ class OutgoingEmail(models.Model):
     send_after = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OutgoingEmailQuerySet.as_manager()
 
     class Meta:
         indexes = [

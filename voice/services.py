@@ -21,6 +21,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from core.addresses import keyed_hash
+from core.errors import describe
 from core.models import OutgoingEmail
 from core.roles import MANAGER_GROUP
 from customers.emails import customer_email_queue
@@ -42,10 +43,6 @@ STRANDED_AFTER = datetime.timedelta(minutes=1)
 STRANDED_BATCH = 100
 State = FeedbackSubmission.State
 Ack = FeedbackSubmission.Acknowledgement
-
-
-def describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:1000]
 
 
 def client_hash(address: str) -> str:

@@ -16,7 +16,6 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -265,11 +264,7 @@ def survey_send_again(survey: Survey) -> bool:
     )
     if not changed:
         return False
-    failed = OutgoingEmail.objects.filter(
-        kind="survey",
-        about_type=ContentType.objects.get_for_model(Survey),
-        about_id=survey.pk,
-    )
+    failed = OutgoingEmail.objects.about(survey).filter(kind="survey")
     if not emails_retry(failed.values_list("pk", flat=True)):
         Survey.objects.filter(pk=survey.pk).update(state=Survey.State.PENDING)
         surveys_queue(Survey.objects.filter(pk=survey.pk))

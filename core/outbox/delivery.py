@@ -11,6 +11,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import describe
 from core.mail import MaybeSent
 from core.models import OutgoingEmail
 
@@ -201,7 +202,3 @@ def emails_abandoned(now: datetime.datetime) -> int:
     for email in OutgoingEmail.objects.filter(state=State.SENDING, claimed_at__lt=cutoff):
         found += _settle(email, State.UNCERTAIN, ABANDONED_ERROR, claimed_at=email.claimed_at)
     return found
-
-
-def describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:1000]

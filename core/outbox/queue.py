@@ -1,6 +1,5 @@
 """Queueing: an email becomes a row in the caller's transaction, and is sent after it commits."""
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,10 +23,14 @@ def emails_queue(emails: list[OutgoingEmail]) -> list[OutgoingEmail]:
     """Queue these unsaved emails; they go out in batches once the caller's transaction
     commits. If the broker is down then, beat's sweep sends them a minute later."""
     emails = OutgoingEmail.objects.bulk_create(emails)
-    for batch in in_batches([email.pk for email in emails]):
+    _send_after_commit([email.pk for email in emails])
+    return emails
+
+
+def _send_after_commit(ids: list[int]) -> None:
+    for batch in in_batches(ids):
         # robust: what was queued is committed; a broker outage must not turn it into a 500.
         transaction.on_commit(lambda batch=batch: enqueue(send_emails, batch), robust=True)
-    return emails
 
 
 def emails_retry(email_ids) -> int:
@@ -40,17 +43,15 @@ def emails_retry(email_ids) -> int:
         OutgoingEmail.objects.filter(pk__in=ids).update(
             state=OutgoingEmail.State.QUEUED, attempts=0, send_after=timezone.now(), claimed_at=None
         )
-        for batch in in_batches(ids):
-            transaction.on_commit(lambda batch=batch: enqueue(send_emails, batch), robust=True)
+        _send_after_commit(ids)
     return len(ids)
 
 
 def emails_withdraw(kind: str, about) -> int:
     """Take back the emails of ``kind`` about ``about`` that have not gone: queued, or failed
     and waiting on a person. One being sent, or that may have been, is past taking back."""
-    return OutgoingEmail.objects.filter(
-        kind=kind,
-        about_type=ContentType.objects.get_for_model(about),
-        about_id=about.pk,
-        state__in=[OutgoingEmail.State.QUEUED, OutgoingEmail.State.FAILED],
-    ).delete()[0]
+    return (
+        OutgoingEmail.objects.about(about)
+        .filter(kind=kind, state__in=[OutgoingEmail.State.QUEUED, OutgoingEmail.State.FAILED])
+        .delete()[0]
+    )

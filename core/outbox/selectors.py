@@ -28,9 +28,10 @@ def failed_email_count() -> int:
 def failure_counts() -> dict:
     """How many failed and uncertain emails there are: in all, by kind, by state, by person."""
     unsent = OutgoingEmail.objects.filter(state__in=UNSENT).order_by()
+    by_state = dict(unsent.values_list("state").annotate(n=Count("pk")))
     return {
-        "total": failed_email_count(),
-        "by_state": dict(unsent.values_list("state").annotate(n=Count("pk"))),
+        "total": sum(by_state.values()),
+        "by_state": by_state,
         "by_kind": list(unsent.values("kind").annotate(n=Count("pk")).order_by("-n", "kind")),
         "by_person": _by_person(unsent),
     }

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.numbers import parse_id
 from core.people import person_name
 from core.redirects import redirect_to_next
 from core.roles import manager_required
@@ -35,10 +36,6 @@ def kind_label(kind: str) -> str:
 def _kind(value: str) -> str:
     """A kind as the outbox writes them (``complaint-resolution``), else none at all."""
     return value if value.isascii() and value.replace("-", "").isalpha() else ""
-
-
-def _is_id(value: str) -> bool:
-    return value.isascii() and value.isdigit() and len(value) < 19
 
 
 @manager_required
@@ -78,7 +75,7 @@ def retry_emails(request):
             emails = emails.filter(kind=kind)
         ids = list(emails.values_list("pk", flat=True))
     else:
-        ids = [pk for pk in request.POST.getlist("email") if _is_id(pk)]
+        ids = [pk for pk in map(parse_id, request.POST.getlist("email")) if pk is not None]
     retried = emails_retry(ids)
     messages.success(
         request,
