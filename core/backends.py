@@ -3,6 +3,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef
 
+from .admin_site import manager_may
 from .roles import MANAGER_FLAG, MANAGER_GROUP
 
 
@@ -18,3 +19,12 @@ class RoleAwareModelBackend(ModelBackend):
         except users.model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+    # A manager may do anything to Rapport's own records, in the admin as on the pages.
+    def has_perm(self, user_obj, perm, obj=None):
+        return manager_may(user_obj, perm.partition(".")[0]) or super().has_perm(
+            user_obj, perm, obj
+        )
+
+    def has_module_perms(self, user_obj, app_label):
+        return manager_may(user_obj, app_label) or super().has_module_perms(user_obj, app_label)

@@ -31,6 +31,22 @@ def test_a_missing_page_is_a_branded_404(staff_client, path):
     assert 'href="/customers/"' in page
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/customers/999999/", "/no-such-page/"])
+def test_with_debug_on_a_missing_page_is_still_the_branded_404_made_for_a_phone(
+    staff_client, settings, path
+):
+    settings.DEBUG = True
+
+    response = staff_client.get(path)
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "There is nothing here" in page
+    assert 'name="viewport" content="width=device-width' in page
+    assert "URLconf" not in page  # not Django's technical page
+
+
 def test_a_server_error_is_a_standalone_page_that_needs_no_database():
     # No database access is allowed in this test: a query would fail it.
     response = defaults.server_error(RequestFactory().get("/customers/"))
