@@ -12,6 +12,7 @@ LIST_FIELDS = (
     "company",
     "email",
     "phone",
+    "phone_e164",
     "status",
     "archived_at",
     "next_checkin_due",

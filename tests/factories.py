@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from customers.models import Customer, Tag
+from customers.phones import phone_e164
 
 PASSWORD = "correct-horse-battery"
 
@@ -54,10 +55,13 @@ class CustomerFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        # Like customers.services: the stored check-in date follows the other fields unless given.
+        # Like customers.services: the stored check-in date and the normalised number follow the
+        # other fields unless given.
         customer = model_class(*args, **kwargs)
         if "next_checkin_due" not in kwargs:
             customer.next_checkin_due = customer.compute_next_checkin_due()
+        if "phone_e164" not in kwargs:
+            customer.phone_e164 = phone_e164(customer.phone)
         customer.save()
         return customer
 

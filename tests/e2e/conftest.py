@@ -2,8 +2,8 @@
 PostgreSQL, with a real Celery worker on Redis and a real SMTP server.
 
 Every page a journey visits goes through ``check_page``: no console errors, no failed requests,
-no horizontal scrolling at 375 px, and no serious or critical axe-core violations. A screenshot
-of each step goes to ``var/screenshots/<journey>-<step>.png``.
+no horizontal scrolling at 375 px, and no serious or critical axe-core violations at 375 px or
+at 1280 px. A screenshot of each step goes to ``var/screenshots/<journey>-<step>.png``.
 """
 
 import json
@@ -22,6 +22,8 @@ from tests.real_services import Inbox, private_queue, smtp_server
 AXE = Path(__file__).parent / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
 WIDTH, HEIGHT = 375, 800
+# The phone the journeys run on, and a desktop, where the navigation bar lays out differently.
+AXE_WIDTHS = (WIDTH, 1280)
 TIMEOUT = 30.0
 CHROMIUM_ARGS = [
     "--headless",
@@ -153,11 +155,21 @@ def check_page(page, shot, *, expected_statuses=()):
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= WIDTH, f"{where}: scrolls sideways, {scroll_width} px wide at {WIDTH}"
 
+    for width in AXE_WIDTHS:
+        page.set_viewport_size({"width": width, "height": HEIGHT})
+        violations = _axe_violations(page)
+        assert not violations, f"{where} at {width} px: axe found\n" + json.dumps(
+            violations, indent=2
+        )
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+
+
+def _axe_violations(page):
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated rather than added as a script tag: the content security policy refuses
         # inline scripts, and a refusal would itself show up as a console error.
         page.evaluate(AXE.read_text())
-    violations = page.evaluate(
+    return page.evaluate(
         """async () => {
             const results = await axe.run(document, {resultTypes: ["violations"]});
             return results.violations
@@ -166,7 +178,6 @@ def check_page(page, shot, *, expected_statuses=()):
                               targets: v.nodes.map((n) => n.target.join(" "))}));
         }"""
     )
-    assert not violations, f"{where}: axe found\n" + json.dumps(violations, indent=2)
 
 
 def visit(page, path, shot, *, expected_statuses=()):

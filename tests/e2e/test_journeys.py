@@ -8,13 +8,15 @@ from django.utils import dateformat, timezone
 from customers.models import Customer
 from interactions import tasks
 from interactions.complaints.services import complaint_transition
+from interactions.follow_ups.services import followup_create, followup_done
 from interactions.models import Complaint, Interaction, Reminder
 from interactions.services import interaction_log
 from tests.factories import PASSWORD, CustomerFactory, UserFactory
+from tests.interactions.factories import InteractionFactory
 from voice.models import Survey
 from voice.surveys import plan_surveys
 
-from .conftest import BROWSER_MARKS, check_page, eventually, log_in, text_of, visit
+from .conftest import BROWSER_MARKS, SCREENSHOTS, check_page, eventually, log_in, text_of, visit
 
 pytestmark = BROWSER_MARKS
 
@@ -395,3 +397,83 @@ def test_manager_reassigns_ticked_customers_only_after_choosing_and_confirming(p
     owners = dict(Customer.objects.values_list("name", "owner"))
     assert owners == {"Ada Lovelace": olive.pk, "Grace Hopper": olive.pk, "Hedy Lamarr": sam.pk}
     assert len(dialogs) == 2
+
+
+# 7. Staff on a phone: a caller rings --------------------------------------------------------------
+
+
+def test_staff_on_a_phone_reach_a_callers_key_facts_and_are_refused_clearly(page, roles):
+    UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    olive = UserFactory(username="olive", first_name="Olive", last_name="Other")
+    today = timezone.localdate()
+    ada = CustomerFactory(
+        name="Ada Lovelace",
+        owner=olive,
+        phone="+44 7700 900015",
+        next_checkin_due=today + datetime.timedelta(days=9),
+    )
+    for number in range(25):  # a timeline long enough to bury what sits below it
+        InteractionFactory(customer=ada, author=olive, summary=f"Routine call number {number}")
+    promised = {"customer": ada, "assignee": olive, "created_by": olive, "promised": True}
+    kept = followup_create(
+        summary="Send the revised quote", due_on=today + datetime.timedelta(days=1), **promised
+    )
+    followup_done(kept)
+    followup_create(
+        summary="Ring back about the boiler", due_on=today + datetime.timedelta(days=2), **promised
+    )
+
+    log_in(page, "sam", PASSWORD, "7-phone-01")
+    visit(page, "/customers/", "7-phone-02-list")
+    # The list shows the number to ring at 375 px, as a link that dials it.
+    number = page.locator("main").get_by_role("link", name="+44 7700 900015")
+    assert number.is_visible()
+    assert number.get_attribute("href") == "tel:+447700900015"
+
+    page.get_by_role("link", name="Ada Lovelace").click()
+    page.wait_for_url(f"**/customers/{ada.pk}/")
+    check_page(page, "7-phone-03-profile")  # axe here sees "done on time" on the yellow row
+    main = page.locator("main")
+    phone = main.get_by_role("link", name="+44 7700 900015")
+    promise = main.locator("#follow-ups").get_by_text("Ring back about the boiler")
+    check_in = main.get_by_text(_date(ada.next_checkin_due, "l j F Y"))
+    timeline = main.locator("#timeline")
+    assert main.get_by_text("done on time").is_visible()
+    # On the phone the number, the next check-in and the open promise come before the timeline,
+    # the number within the first screen.
+    assert phone.bounding_box()["y"] < page.viewport_size["height"]
+    for fact in (phone, check_in, promise):
+        assert fact.bounding_box()["y"] < timeline.bounding_box()["y"]
+    # On a desktop they head the right-hand column beside it.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=str(SCREENSHOTS / "7-phone-03-profile-desktop.png"))
+    assert (
+        phone.bounding_box()["x"] > timeline.bounding_box()["x"] + timeline.bounding_box()["width"]
+    )
+    assert phone.bounding_box()["y"] < page.viewport_size["height"]
+    page.set_viewport_size({"width": 375, "height": 800})
+
+    # Logging now, the keyboard goes from the channel to the summary through one stop for "when".
+    log = main.locator("#log")
+    log.get_by_label("Channel").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").startswith("When: now")
+    page.keyboard.press("Tab")
+    assert log.get_by_label("Summary").evaluate("field => field === document.activeElement")
+    when = log.get_by_label(re.compile(r"^When\*$"))
+    assert when.count() == 1 and not when.is_visible()
+    log.get_by_text("When: now").click()
+    assert when.is_visible() and when.input_value().startswith(_date(today, "Y-m-d"))
+
+    # Sam does not own Ada: no Edit button, and the address typed by hand is refused clearly.
+    assert main.get_by_role("link", name="Edit", exact=True).count() == 0
+    visit(page, f"/customers/{ada.pk}/edit/", "7-phone-04-refused", expected_statuses=(403,))
+    assert "You can't open this page" in main.inner_text()
+    page.get_by_role("link", name="Back to the customers").click()
+    page.wait_for_url("**/customers/")
+    check_page(page, "7-phone-05-back")
+
+    visit(page, "/customers/999999/", "7-phone-06-missing", expected_statuses=(404,))
+    assert "There is nothing here" in main.inner_text()
+    page.get_by_role("link", name="Find a customer").click()
+    page.wait_for_url("**/customers/")

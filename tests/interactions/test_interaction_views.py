@@ -149,6 +149,22 @@ def test_a_future_time_is_refused_beside_the_field_and_nothing_is_saved(staff_cl
     assert customer.last_contact_at is None
 
 
+def test_a_new_log_keeps_its_time_behind_one_change_but_a_correction_shows_it(
+    staff_client, customer, logged
+):
+    closed = '<details class="when-field">'
+    profile = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert closed in profile and "When: now" in profile
+    assert closed in staff_client.get(f"/customers/{customer.pk}/log/").content.decode()
+
+    # Correcting an interaction is about its details, the time among them.
+    edit = staff_client.get(f"/interactions/{logged.pk}/edit/").content.decode()
+    assert closed not in edit and 'name="occurred_at"' in edit
+    # Sent back with an error, the time typed is shown as typed.
+    refused = staff_client.post(f"/customers/{customer.pk}/log/", _log_data(summary=""))
+    assert closed not in refused.content.decode()
+
+
 def test_bad_input_is_shown_beside_each_field(staff_client, customer):
     response = staff_client.post(
         f"/customers/{customer.pk}/log/",
