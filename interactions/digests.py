@@ -9,7 +9,6 @@ sent or failed.
 import datetime
 import logging
 import zoneinfo
-from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -20,6 +19,7 @@ from django.utils import timezone
 from core.emails import render_email
 from core.models import OutgoingEmail
 from core.outbox.queue import emails_queue
+from customers.names import tell_apart
 
 from .models import Digest, Reminder
 
@@ -86,7 +86,7 @@ def digests_queue(digests) -> int:
             digest.state, digest.item_count = Digest.State.SENT, 0
             continue
         digest.state, digest.attempts = Digest.State.SENDING, digest.attempts + 1
-        _tell_apart(due)
+        tell_apart(reminder.customer for reminder in due)
         context = {
             "digest": digest,
             "user": digest.recipient,
@@ -109,17 +109,6 @@ def digests_queue(digests) -> int:
     )
     emails_queue(emails)
     return len(emails)
-
-
-def _tell_apart(reminders: list[Reminder]) -> None:
-    """Two customers of one name in a digest get their company, or email, beside it."""
-    customers_named = defaultdict(set)
-    for reminder in reminders:
-        customers_named[reminder.customer.name.casefold()].add(reminder.customer_id)
-    for reminder in reminders:
-        customer = reminder.customer
-        repeated = len(customers_named[customer.name.casefold()]) > 1
-        reminder.customer_aside = (customer.company or customer.email) if repeated else ""
 
 
 def _items(digests) -> dict:

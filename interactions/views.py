@@ -28,6 +28,7 @@ from .follow_ups.forms import FollowUpForm, SnoozeForm
 from .follow_ups.services import followup_create
 from .forms import InteractionForm, local_now_to_the_minute
 from .models import Interaction
+from .reminders.selectors import dismissed_reminders
 from .timeline import INTERACTION, timeline_page
 
 
@@ -93,6 +94,7 @@ def profile_context(request, customer: Customer, people: list) -> dict:
         ),
         "follow_up_for": follow_up_for,
         "follow_up_labels": SnoozeForm.row_labels(),
+        "dismissed_reminders": dismissed_reminders(customer.pk),
         "today": timezone.localdate(),
     }
 

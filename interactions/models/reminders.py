@@ -58,6 +58,10 @@ class Reminder(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateField(null=True, blank=True)
     dismissed_reason = models.CharField(max_length=200, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     done_at = models.DateTimeField(null=True, blank=True)
     # Set once, by the conditional UPDATE that claims a breached target's escalation email.
     escalated_at = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,4 @@
-"""What staff tell a reminder: snooze it until when, dismiss it why."""
+"""What staff tell a reminder: what a check-in was about, snooze it until when, dismiss it why."""
 
 import datetime
 
@@ -6,6 +6,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+
+class ReminderDoneForm(forms.Form):
+    summary = forms.CharField(
+        max_length=200, required=False, label=gettext_lazy("What did you talk about? (optional)")
+    )
 
 
 class ReminderSnoozeForm(forms.Form):

@@ -215,8 +215,9 @@ def reminders_for(user, today: datetime.date):
 
 
 @transaction.atomic
-def reminder_done(reminder: Reminder, *, user) -> Reminder:
-    """Done: a check-in is logged (restarting the clock), a follow-up is marked done."""
+def reminder_done(reminder: Reminder, *, user, summary: str = "") -> Reminder:
+    """Done: a check-in is logged (restarting the clock) with what was said, if given; a
+    follow-up is marked done."""
     locked = Reminder.objects.select_for_update().get(pk=reminder.pk)
     if locked.state not in Reminder.LIVE_STATES:
         return locked
@@ -225,7 +226,7 @@ def reminder_done(reminder: Reminder, *, user) -> Reminder:
             customer=locked.customer,
             author=user,
             kind=Interaction.Kind.CHECK_IN,
-            summary=_("Checked in"),
+            summary=summary.strip() or _("Checked in"),
             initiated_by=Interaction.Initiator.US,
         )
     elif locked.kind == Reminder.Kind.FOLLOW_UP:
@@ -248,13 +249,14 @@ def reminder_snooze(reminder: Reminder, *, until: datetime.date) -> Reminder:
     return reminder
 
 
-def reminder_dismiss(reminder: Reminder, *, reason: str) -> Reminder:
-    """Set it aside for good, saying why (kept for the record)."""
+def reminder_dismiss(reminder: Reminder, *, reason: str, by=None) -> Reminder:
+    """Set it aside for good, saying why (kept for the record, and shown on the profile)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why you are dismissing it.")})
     if reminder.state not in Reminder.LIVE_STATES:
         raise ValidationError(_("This reminder is already closed."))
     reminder.state, reminder.dismissed_reason = Reminder.State.DISMISSED, reason[:200]
-    reminder.save(update_fields=["state", "dismissed_reason"])
+    reminder.dismissed_at, reminder.dismissed_by = timezone.now(), by
+    reminder.save(update_fields=["state", "dismissed_reason", "dismissed_at", "dismissed_by"])
     return reminder

@@ -11,7 +11,11 @@ from interactions import digests
 from interactions.models import Reminder
 from interactions.reminders import planning as reminders
 from interactions.reminders import selectors
-from interactions.reminders.forms import ReminderDismissForm, ReminderSnoozeForm
+from interactions.reminders.forms import (
+    ReminderDismissForm,
+    ReminderDoneForm,
+    ReminderSnoozeForm,
+)
 
 
 def get_reminder_for_action(request, pk) -> Reminder:
@@ -53,8 +57,15 @@ def _refuse(request, error: ValidationError):
 @require_POST
 def reminder_done(request, pk):
     reminder = get_reminder_for_action(request, pk)
-    reminders.reminder_done(reminder, user=request.user)
-    return _finish(request, reminder, _("Done: %(customer)s.") % {"customer": reminder.customer})
+    form = ReminderDoneForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, ValidationError([e for es in form.errors.values() for e in es]))
+    reminders.reminder_done(reminder, user=request.user, summary=form.cleaned_data["summary"])
+    if reminder.kind == Reminder.Kind.CHECK_IN:
+        message = _("Check-in with %(customer)s logged.")
+    else:
+        message = _("Done: %(customer)s.")
+    return _finish(request, reminder, message % {"customer": reminder.customer})
 
 
 @require_POST
@@ -80,7 +91,7 @@ def reminder_dismiss(request, pk):
     if not form.is_valid():
         return _refuse(request, ValidationError(_("Say why you are dismissing it.")))
     try:
-        reminders.reminder_dismiss(reminder, reason=form.cleaned_data["reason"])
+        reminders.reminder_dismiss(reminder, reason=form.cleaned_data["reason"], by=request.user)
     except ValidationError as error:
         return _refuse(request, error)
     return _finish(request, reminder, _("Dismissed."))

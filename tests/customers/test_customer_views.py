@@ -1,15 +1,18 @@
 import datetime
 import re
 
+import factory
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.models import Customer
+from interactions.models import Reminder
 from tests.factories import CustomerFactory, TagFactory, UserFactory
 from tests.interactions.factories import ComplaintEventFactory, ComplaintFactory
 from tests.interactions.factories_timeline import FollowUpFactory, InteractionFactory
+from tests.interactions.reminder_factories import ReminderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -149,12 +152,20 @@ def test_profile_query_count_is_constant(
         complaint = ComplaintFactory(customer=customer, assignee=staff_user)
         ComplaintEventFactory(complaint=complaint, actor=staff_user)
     FollowUpFactory.create_batch(count // 10 + 1, customer=customer, assignee=staff_user)
+    ReminderFactory.create_batch(
+        count // 20 + 1,
+        customer=customer,
+        due_on=factory.Sequence(lambda n: timezone.localdate() - datetime.timedelta(days=n)),
+        state=Reminder.State.DISMISSED,
+        dismissed_by=staff_user,
+        dismissed_reason="Away",
+    )
 
     # session, user with the manager check, customer + owner, its tags, the people for the timeline
     # filter and the follow-up form; timeline: count, one page of (type, id, time), then its
     # interactions + authors, complaint events + actors + cases, follow-ups + assignees;
-    # open follow-ups + assignees; complaints + assignees
-    with django_assert_num_queries(12):
+    # open follow-ups + assignees; complaints + assignees; reminders set aside + who did it
+    with django_assert_num_queries(13):
         response = staff_client.get(f"/customers/{customer.pk}/")
 
     types = {entry.type for entry in response.context["timeline"].object_list}

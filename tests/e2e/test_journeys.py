@@ -10,6 +10,7 @@ from interactions import tasks
 from interactions.complaints.services import complaint_transition
 from interactions.follow_ups.services import followup_create, followup_done
 from interactions.models import Complaint, Interaction, Reminder
+from interactions.reminders.planning import plan_reminders
 from interactions.services import interaction_log
 from tests.factories import PASSWORD, CustomerFactory, UserFactory
 from tests.interactions.factories import InteractionFactory
@@ -61,7 +62,9 @@ def test_staff_log_the_check_in_that_fell_due(page, roles, inbox, worker):
     log_in(page, "sam", PASSWORD, "1-staff-checkin-01")  # lands on My day
     checkins = page.locator("section[aria-labelledby=checkins-heading]")
     assert "Grace Hopper" not in checkins.inner_text()
-    assert "Ada Lovelace" in page.locator("section[aria-labelledby=reminders-heading]").inner_text()
+    # Ada shows once: in the check-ins card, with her reminder's actions, not again as a reminder.
+    assert page.locator("main").get_by_role("link", name="Ada Lovelace").count() == 1
+    assert checkins.get_by_text("Checked in").is_visible()
     checkins.get_by_role("link", name="Ada Lovelace").click()
     page.wait_for_url(f"**/customers/{ada.pk}/")
     check_page(page, "1-staff-checkin-02-profile-due")
@@ -80,14 +83,20 @@ def test_staff_log_the_check_in_that_fell_due(page, roles, inbox, worker):
     page.get_by_role("button", name="Log it").click()
     page.wait_for_url(f"**/customers/{ada.pk}/#timeline")
     page.wait_for_function("document.activeElement.classList.contains('alert')")
-    check_page(page, "1-staff-checkin-03-logged")
-    # The confirmation is where the page came back to, in view, not far above it.
+    # The confirmation is where the page came back to, in view, not far above it (measured
+    # before check_page resizes the window for axe, which moves the scroll position).
     notice = page.locator("main .alert").first
     assert page.locator("#timeline").evaluate(
         "timeline => timeline.previousElementSibling.classList.contains('alert')"
     )
+    # Bootstrap scrolls smoothly, so the confirmation comes into view over a moment.
+    page.wait_for_function(
+        "() => { const box = document.querySelector('main .alert').getBoundingClientRect();"
+        " return box.top >= 0 && box.bottom <= innerHeight; }"
+    )
     box, height = notice.bounding_box(), page.viewport_size["height"]
     assert 0 <= box["y"] < height, f"the confirmation is at {box['y']} px, the view {height} px"
+    check_page(page, "1-staff-checkin-03-logged")
 
     ada.refresh_from_db()
     assert ada.next_checkin_due > today
@@ -477,3 +486,70 @@ def test_staff_on_a_phone_reach_a_callers_key_facts_and_are_refused_clearly(page
     assert "There is nothing here" in main.inner_text()
     page.get_by_role("link", name="Find a customer").click()
     page.wait_for_url("**/customers/")
+
+
+# Item: My day lists each thing once, tells names apart, and shows promises coming up -----------
+
+
+def test_staff_see_each_thing_due_once_and_check_in_from_my_day(page, roles):
+    sam = UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    today = timezone.localdate()
+    day = datetime.timedelta(days=1)
+    quiet = {"owner": sam, "customer_since": today - 200 * day}
+    bakery = CustomerFactory(
+        name="Jo Bloggs", company="Bloggs Bakery", next_checkin_due=today, **quiet
+    )
+    jo = CustomerFactory(name="Jo Bloggs", company="", email="jo@home.example", **quiet)
+    followup_create(
+        customer=jo, assignee=sam, created_by=sam, summary="Send the brochure", due_on=today
+    )
+    sue = CustomerFactory(name="Sue Snooze", next_checkin_due=today - day, **quiet)
+    pat = CustomerFactory(name="Pat Promise", **quiet)
+    followup_create(
+        customer=pat,
+        assignee=sam,
+        created_by=sam,
+        summary="Fit the new hinge",
+        due_on=today + 2 * day,
+        promised=True,
+    )
+    plan_reminders()
+
+    log_in(page, "sam", PASSWORD, "8-my-day-01")
+    main = page.locator("main")
+    card = {
+        key: main.locator(f"section[aria-labelledby={key}-heading]")
+        for key in ("reminders", "checkins", "follow-ups", "promises")
+    }
+    # Each customer once per thing due; the two Jo Bloggs told apart by company and by email.
+    assert main.get_by_role("link", name="Sue Snooze").count() == 1
+    assert "Jo Bloggs" not in card["reminders"].inner_text()
+    assert "Bloggs Bakery" in card["checkins"].inner_text()
+    assert "jo@home.example" in card["follow-ups"].inner_text()
+    # The promise due in two days has its own list before it falls due.
+    promises = card["promises"].inner_text()
+    assert "Pat Promise" in promises and "Fit the new hinge" in promises
+    assert _date(today + 2 * day, "D j M") in promises
+
+    # "Checked in" asks first, and keeps what was said.
+    row = card["checkins"].locator("li", has_text="Bloggs Bakery")
+    row.locator("summary", has_text="Checked in").click()
+    row.get_by_label("What did you talk about? (optional)").fill("Wants bread for the fair")
+    check_page(page, "8-my-day-02-check-in-asks")
+    row.get_by_role("button", name="Log the check-in").click()
+    page.wait_for_load_state()
+    assert "Check-in with Jo Bloggs logged." in main.locator(".alert").first.inner_text()
+    check_page(page, "8-my-day-03-checked-in")
+    assert "Bloggs Bakery" not in card["checkins"].inner_text()
+    logged = Interaction.objects.get(customer=bakery)
+    assert (logged.kind, logged.summary) == (Interaction.Kind.CHECK_IN, "Wants bread for the fair")
+
+    # Snoozing Sue's check-in takes her off My day altogether, not only off one card.
+    row = card["checkins"].locator("li", has_text="Sue Snooze")
+    row.locator("summary", has_text="Snooze").click()
+    row.get_by_label("A week").check()
+    row.get_by_role("button", name="Snooze").click()
+    page.wait_for_load_state()
+    assert main.get_by_role("link", name="Sue Snooze").count() == 0
+    sue_reminder = Reminder.objects.get(kind=Reminder.Kind.CHECK_IN, object_id=sue.pk)
+    assert sue_reminder.snoozed_until == today + 7 * day

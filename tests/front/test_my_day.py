@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from interactions.models import Complaint
+from interactions.models import Complaint, Reminder
 from interactions.reminders.planning import plan_reminders
 from tests.factories import CustomerFactory, UserFactory
 from tests.interactions.factories import ComplaintFactory
@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
 HOUR = datetime.timedelta(hours=1)
+# A customer of a hundred days: nothing but what a test makes is due.
+NO_KEY_DATES = {"customer_since": datetime.date.today() - 100 * DAY}
 
 
 def _names(items):
@@ -179,16 +181,127 @@ def test_my_day_query_count_is_constant(staff_client, staff_user, django_assert_
 
     plan_reminders()
     # session, user with the manager check, reminders (page + customers, count), check-ins
-    # (page, count), follow-ups (page + customers, count), complaints (page + customers, count)
-    with django_assert_num_queries(10):
+    # (page with their reminders, count), follow-ups (page + customers, count), promises coming
+    # up (page + customers), complaints (page + customers, count)
+    with django_assert_num_queries(11):
         response = staff_client.get("/")
 
-    # For each row: the check-in, the follow-up, and the complaint's response target (due
-    # within a day).
-    assert response.context["reminder_count"] == 3 * count
+    # Each check-in and follow-up shows once, in its own card; the reminders card keeps the
+    # complaints' response targets (due within a day).
+    assert response.context["reminder_count"] == count
+    assert response.context["checkin_count"] == count
     assert response.context["follow_up_count"] == count
     assert response.context["complaint_count"] == count
-    # Done, snooze and dismiss on each reminder shown (twenty at most), and the way to the rest.
+    # Done, snooze and dismiss on each reminder shown, check-ins' included (twenty a card at
+    # most), and the way to the rest.
     content = response.content.decode()
-    assert content.count('action="/reminders/') == 3 * min(3 * count, 20)
-    assert ("See all reminders" in content) == (3 * count > 20)
+    assert content.count('action="/reminders/') == 3 * 2 * min(count, 20)
+    assert ("See all reminders" in content) == (count > 20)
+
+
+def _card(content, key):
+    return content.split(f'id="{key}-heading"')[1].split("</section>")[0]
+
+
+def test_a_customer_due_a_check_in_shows_once_and_leaves_when_snoozed(staff_client, staff_user):
+    today = timezone.localdate()
+    customer = CustomerFactory(
+        name="Once Only", owner=staff_user, next_checkin_due=today, **NO_KEY_DATES
+    )
+    follow_up = FollowUpFactory(customer=customer, assignee=staff_user, due_on=today)
+    plan_reminders()
+    reminder = Reminder.objects.get(kind=Reminder.Kind.CHECK_IN, object_id=customer.pk)
+
+    content = staff_client.get("/").content.decode()
+
+    assert content.count(">Once Only</a>") == 2  # the check-in and the follow-up
+    assert "Once Only" in _card(content, "checkins")
+    assert "Once Only" in _card(content, "follow-ups")
+    assert "Once Only" not in _card(content, "reminders")
+    assert f'action="/reminders/{reminder.pk}/snooze/"' in _card(content, "checkins")
+    assert f'action="/follow-ups/{follow_up.pk}/done/"' in _card(content, "follow-ups")
+
+    staff_client.post(f"/reminders/{reminder.pk}/snooze/", {"period": "day"})
+
+    content = staff_client.get("/").content.decode()
+    assert "Once Only" not in _card(content, "checkins")
+    assert "Once Only" in _card(content, "follow-ups")
+
+
+def test_a_dismissed_check_in_leaves_my_day(staff_client, staff_user):
+    customer = CustomerFactory(
+        name="Set Aside", owner=staff_user, next_checkin_due=timezone.localdate(), **NO_KEY_DATES
+    )
+    plan_reminders()
+    reminder = Reminder.objects.get(kind=Reminder.Kind.CHECK_IN, object_id=customer.pk)
+
+    staff_client.post(f"/reminders/{reminder.pk}/dismiss/", {"reason": "Closed for winter"})
+
+    assert "Set Aside" not in staff_client.get("/").content.decode()
+
+
+def test_a_check_in_not_yet_planned_still_shows_with_a_way_to_log_it(staff_client, staff_user):
+    customer = CustomerFactory(
+        name="Not Planned", owner=staff_user, next_checkin_due=timezone.localdate()
+    )
+
+    card = _card(staff_client.get("/").content.decode(), "checkins")
+
+    assert "Not Planned" in card
+    assert f'href="{customer.get_absolute_url()}#log"' in card
+
+
+def test_promises_coming_up_have_their_own_list(staff_client, staff_user, other_staff_user):
+    today = timezone.localdate()
+    customer = CustomerFactory(owner=staff_user)
+    mine = {"customer": customer, "assignee": staff_user, "promised": True}
+    FollowUpFactory(summary="In two days", due_on=today + 2 * DAY, **mine)
+    FollowUpFactory(summary="Tomorrow", due_on=today + DAY, **mine)
+    FollowUpFactory(summary="In a week", due_on=today + 7 * DAY, **mine)
+    FollowUpFactory(summary="Too far", due_on=today + 8 * DAY, **mine)
+    FollowUpFactory(summary="Due today", due_on=today, **mine)
+    FollowUpFactory(summary="Kept early", due_on=today + DAY, done_at=timezone.now(), **mine)
+    FollowUpFactory(
+        summary="Not a promise", customer=customer, assignee=staff_user, due_on=today + DAY
+    )
+    FollowUpFactory(
+        summary="Olive's promise", assignee=other_staff_user, promised=True, due_on=today + DAY
+    )
+
+    response = staff_client.get("/")
+
+    assert _names(response.context["promises"]) == ["Tomorrow", "In two days", "In a week"]
+    assert response.context["promise_count"] == 3
+    card = _card(response.content.decode(), "promises")
+    assert "Tomorrow" in card and "See all promises" not in card
+
+
+def test_more_promises_than_the_list_shows_are_counted_and_linked(staff_client, staff_user):
+    today = timezone.localdate()
+    for n in range(7):
+        FollowUpFactory(assignee=staff_user, promised=True, due_on=today + DAY + n % 3 * DAY)
+
+    response = staff_client.get("/")
+
+    assert len(response.context["promises"]) == 5
+    assert response.context["promise_count"] == 7
+    assert 'href="/follow-ups/?promised=on"' in _card(response.content.decode(), "promises")
+
+
+def test_two_customers_of_one_name_are_told_apart(staff_client, staff_user):
+    today = timezone.localdate()
+    CustomerFactory(
+        name="Jo Bloggs",
+        company="",
+        email="jo@one.example",
+        owner=staff_user,
+        next_checkin_due=today,
+    )
+    other = CustomerFactory(name="Jo Bloggs", company="Bloggs Bakery", owner=staff_user)
+    FollowUpFactory(customer=other, assignee=staff_user, due_on=today)
+    CustomerFactory(name="Ann Alone", company="Alone Ltd", owner=staff_user)
+
+    content = staff_client.get("/").content.decode()
+
+    assert "· jo@one.example" in _card(content, "checkins")
+    assert "(Bloggs Bakery)" in _card(content, "follow-ups")

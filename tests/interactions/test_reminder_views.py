@@ -181,19 +181,54 @@ def test_done_on_a_check_in_logs_the_check_in_and_moves_the_next_one(
     response = staff_client.post(_url(mine, "done"), follow=True)
 
     assert response.redirect_chain == [("/reminders/", 302)]
-    assert _messages(response) == ["Done: Ada Lovelace."]
+    assert _messages(response) == ["Check-in with Ada Lovelace logged."]
     mine.refresh_from_db()
     assert mine.state == S.DONE
     assert mine.done_at is not None
     interaction = Interaction.objects.get(customer=mine.customer)
     assert interaction.kind == Interaction.Kind.CHECK_IN
     assert interaction.author == staff_user
+    assert interaction.summary == "Checked in"
     customer = mine.customer
     customer.refresh_from_db()
     assert timezone.localdate(customer.last_contact_at) == timezone.localdate()
     # An established customer with the default cadence: 60 days from today.
     assert customer.next_checkin_due == days_from_today(60)
     assert "Ada Lovelace" not in response.content.decode().split("</h1>")[1]
+
+
+def test_a_check_in_asks_first_and_keeps_the_note_of_what_was_said(staff_client, mine):
+    content = staff_client.get("/reminders/").content.decode()
+    # "Checked in" opens a small form; nothing is logged until it is sent.
+    assert '<summary class="btn btn-success btn-sm">Checked in</summary>' in content
+    assert f'id="reminder-note-{mine.pk}"' in content
+
+    staff_client.post(_url(mine, "done"), {"summary": "  Happy with the new boiler  "})
+
+    interaction = Interaction.objects.get(customer=mine.customer)
+    assert interaction.summary == "Happy with the new boiler"
+
+
+@pytest.mark.parametrize("note", ["x" * 201, "٣" * 300])
+def test_a_check_in_note_too_long_is_refused_and_nothing_is_logged(staff_client, mine, note):
+    response = staff_client.post(_url(mine, "done"), {"summary": note}, follow=True)
+
+    assert response.status_code == 200
+    assert "at most 200 characters" in " ".join(_messages(response))
+    assert not Interaction.objects.filter(customer=mine.customer).exists()
+    assert _row(mine)["state"] != S.DONE
+
+
+def test_who_dismissed_a_reminder_and_why_shows_on_the_profile(staff_client, staff_user, mine):
+    staff_client.post(_url(mine, "dismiss"), {"reason": "Moved <abroad>"})
+
+    content = staff_client.get(mine.customer.get_absolute_url()).content.decode()
+
+    section = content.split("Reminders set aside")[1].split("</ul>")[0]
+    assert "Check-in due" in section
+    assert "<q>Moved &lt;abroad&gt;</q>" in section
+    assert staff_user.get_full_name() in section
+    assert _row(mine)["dismissed_by_id"] == staff_user.pk
 
 
 def test_done_on_a_follow_up_reminder_marks_the_follow_up_done(staff_client, staff_user):
