@@ -37,4 +37,4 @@ app.conf.update(
     task_publish_retry=False,
 )
 app.autodiscover_tasks()
-app.autodiscover_tasks(["core.outbox"])
+app.autodiscover_tasks(["core.outbox", "customers.imports"])

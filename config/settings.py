@@ -373,6 +373,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "voice.tasks.plan_surveys",
         "schedule": _plan_surveys_seconds,
     },
+    # A file check or an import whose worker went away (customers.imports.jobs).
+    "resume-stranded-imports": {
+        "task": "customers.imports.tasks.resume_stranded_imports",
+        "schedule": 60,
+    },
     # Feedback stored but left unprocessed a minute (the web process or the database stopped
     # in between) is processed by the next run.
     "process-stranded-feedback": {

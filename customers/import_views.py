@@ -1,8 +1,8 @@
-"""CSV import (upload, preview, confirm) and export of customers, for managers."""
+"""CSV import (upload, preview, confirm, progress) and export of customers, for managers."""
 
 from django import forms
 from django.contrib import messages
-from django.db import IntegrityError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +38,27 @@ class CustomerImportForm(forms.Form):
         return upload
 
 
+RECENT_IMPORTS = 10
+_confirmed_already = gettext_lazy(
+    "This file was confirmed already; it is not imported a second time."
+)
+# Why a confirm was refused, by the state the upload was in (a stale tab, a second manager).
+_refused = {
+    CustomerImport.State.CHECKING: gettext_lazy(
+        "This file is still being checked; confirm it once the check is done."
+    ),
+    CustomerImport.State.INVALID: gettext_lazy(
+        "This file has problems to fix, so nothing was imported."
+    ),
+    CustomerImport.State.READY: _confirmed_already,
+    CustomerImport.State.IMPORTING: _confirmed_already,
+    CustomerImport.State.IMPORTED: _confirmed_already,
+    CustomerImport.State.FAILED: gettext_lazy(
+        "This file could not be checked or imported; check it again first."
+    ),
+}
+
+
 @manager_required
 @require_http_methods(["GET", "POST"])
 def customer_import(request):
@@ -50,8 +71,11 @@ def customer_import(request):
             duplicates=form.cleaned_data["duplicates"],
         )
         return redirect(customer_import)
+    recent = CustomerImport.objects.select_related("created_by").defer("text", "preview")
     return render(
-        request, "customers/import_upload.html", {"form": form, "columns": imports.COLUMNS}
+        request,
+        "customers/import_upload.html",
+        {"form": form, "columns": imports.COLUMNS, "recent": recent[:RECENT_IMPORTS]},
     )
 
 
@@ -59,39 +83,42 @@ def customer_import(request):
 @require_http_methods(["GET", "POST"])
 def customer_import_preview(request, pk):
     # Any manager may confirm an upload, not only the one who made it: they share the work.
-    customer_import = get_object_or_404(CustomerImport.objects.select_related("created_by"), pk=pk)
-    preview = None
+    customer_import = get_object_or_404(
+        CustomerImport.objects.select_related("created_by", "imported_by").defer("text"), pk=pk
+    )
     if request.method == "POST":
-        try:
-            result = imports.import_customers(customer_import, user=request.user)
-        except imports.AlreadyImported:
-            messages.info(request, _("This file was imported already; nothing was imported again."))
-            return redirect("customers:list")
-        except imports.ImportInvalid as invalid:
-            preview = invalid.preview
-        except IntegrityError:
-            # Someone added a customer with one of the file's emails since the preview.
-            messages.error(
-                request,
-                _("Customers changed while importing, so nothing was imported. Check the preview."),
-            )
-            return redirect(customer_import)
-        else:
+        if request.POST.get("action") == "check-again":
+            if not imports.import_check_again(customer_import):
+                messages.info(request, _("This file is not waiting to be checked again."))
+        elif imports.import_confirm(customer_import, user=request.user):
             messages.success(
-                request,
-                _(
-                    "Import done: %(created)d added, %(updated)d updated, "
-                    "%(skipped)d existing left as they were."
-                )
-                % {"created": result.created, "updated": result.updated, "skipped": result.skipped},
+                request, _("The import has started. You may leave this page: it goes on.")
             )
-            return redirect("customers:list")
-    elif not customer_import.is_imported:
-        preview = imports.validate_import(customer_import.text, customer_import.duplicates)
+        else:
+            messages.info(request, _refused[customer_import.state])
+        return redirect(customer_import)
+    preview = imports.stored_preview(customer_import)
     return render(
         request,
         "customers/import_preview.html",
         {"customer_import": customer_import, "preview": preview},
+    )
+
+
+@manager_required
+@require_GET
+def customer_import_status(request, pk):
+    """How far the check or the import has got, for the page's progress bar."""
+    customer_import = get_object_or_404(
+        CustomerImport.objects.only("state", "rows_done", "rows_total"), pk=pk
+    )
+    return JsonResponse(
+        {
+            "state": customer_import.state,
+            "rows_done": customer_import.rows_done,
+            "rows_total": customer_import.rows_total,
+            "percent": customer_import.percent_done,
+        }
     )
 
 

@@ -236,7 +236,8 @@ class Customer(models.Model):
 
 
 class CustomerImport(models.Model):
-    """An uploaded CSV waiting for a manager to confirm it; afterwards, the record of its import."""
+    """An uploaded CSV: checked by the worker, confirmed by a manager, imported by the worker;
+    afterwards, the record of its import."""
 
     class Duplicates(models.TextChoices):
         SKIP = "skip", _("Skip them: keep the existing customer as it is")
@@ -244,6 +245,17 @@ class CustomerImport(models.Model):
             "update",
             _("Update them: apply the row's filled-in cells to the existing customer"),
         )
+
+    class State(models.TextChoices):
+        CHECKING = "checking", _("Being checked")
+        READY = "ready", _("Ready to import")
+        INVALID = "invalid", _("Has problems to fix")
+        IMPORTING = "importing", _("Being imported")
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    # The states in which the worker has something to do.
+    WORKING_STATES = (State.CHECKING, State.IMPORTING)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -258,7 +270,25 @@ class CustomerImport(models.Model):
     duplicates = models.CharField(
         _("existing customers"), max_length=10, choices=Duplicates, default=Duplicates.SKIP
     )
-    # Set when the import is claimed; a conditional UPDATE on "still null" makes it happen once.
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.CHECKING)
+    # What the check found (imports.Preview.as_json), kept so that a view reads it, not redoes it.
+    preview = models.JSONField(null=True, blank=True)
+    # Progress of the check or the import in hand; rows_total is counted from the lines first,
+    # so it is an estimate until the check has read every row.
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    # When the worker last reported progress: a check or an import whose worker went away
+    # stops moving, and the sweep queues it again.
+    progress_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
@@ -266,6 +296,13 @@ class CustomerImport(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["progress_at"],
+                name="customer_import_working",
+                condition=models.Q(state__in=["checking", "importing"]),
+            )
+        ]
 
     def __str__(self):
         return self.filename
@@ -274,5 +311,17 @@ class CustomerImport(models.Model):
         return reverse("customers:import-preview", args=[self.pk])
 
     @property
+    def is_working(self) -> bool:
+        return self.state in self.WORKING_STATES
+
+    @property
+    def percent_done(self) -> int:
+        if self.state == self.State.IMPORTED:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)
+
+    @property
     def is_imported(self) -> bool:
-        return self.imported_at is not None
+        return self.state == self.State.IMPORTED

@@ -12,6 +12,7 @@ urlpatterns = [
     path("reassign/", views.customers_reassign, name="reassign"),
     path("import/", import_views.customer_import, name="import"),
     path("import/<int:pk>/", import_views.customer_import_preview, name="import-preview"),
+    path("import/<int:pk>/status/", import_views.customer_import_status, name="import-status"),
     path("export.csv", import_views.customer_export, name="export"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/audit/", audit.customer_audit, name="audit"),

@@ -5,8 +5,8 @@ Each chunk's emails are looked up in one query; when importing, the chunk is han
 before the next chunk is read, so memory stays flat however long the file is.
 """
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 from django.db.models import Q
@@ -17,6 +17,10 @@ from ..services import CHECKIN_INPUTS, refresh_next_checkin, refresh_phone
 from .reading import Reader, Row, RowError
 
 CHUNK_SIZE = 1000
+# The errors and duplicates a stored preview lists; its counts cover all of them. A file with
+# 100,000 wrong rows needs fixing in the spreadsheet, not reading here one by one.
+KEPT = 500
+KEPT_VALUE = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +46,59 @@ class Preview:
     to_skip: int = 0  # existing customers left as they are, skipped or already up to date
     duplicates: list[Duplicate] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # How many more there are than the lists hold, once stored.
+    duplicates_more: int = 0
+    errors_more: int = 0
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.errors_more
+
+    @property
+    def duplicate_count(self) -> int:
+        return len(self.duplicates) + self.duplicates_more
 
     @property
     def is_valid(self) -> bool:
-        return not self.errors
+        return not self.error_count
 
     @property
     def to_import(self) -> int:
         return self.to_create + self.to_update
+
+    def as_json(self) -> dict:
+        """The preview as CustomerImport.preview keeps it: the counts, and the first KEPT
+        errors and duplicates."""
+        return {
+            "row_count": self.row_count,
+            "to_create": self.to_create,
+            "to_update": self.to_update,
+            "to_skip": self.to_skip,
+            "duplicates": [asdict(duplicate) for duplicate in self.duplicates[:KEPT]],
+            "duplicates_more": self.duplicate_count - min(KEPT, len(self.duplicates)),
+            # A message quotes a value cut short; the value itself is kept only as long.
+            "errors": [
+                {**asdict(error), "value": error.value[:KEPT_VALUE]} for error in self.errors[:KEPT]
+            ],
+            "errors_more": self.error_count - min(KEPT, len(self.errors)),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Preview":
+        return cls(
+            **{
+                **data,
+                "duplicates": [Duplicate(**duplicate) for duplicate in data["duplicates"]],
+                "errors": [RowError(**error) for error in data["errors"]],
+            }
+        )
+
+
+def stored_preview(customer_import: CustomerImport) -> Preview | None:
+    """What the check of an upload found, as kept; None until it is checked."""
+    if customer_import.preview is None:
+        return None
+    return Preview.from_json(customer_import.preview)
 
 
 class RowWriter(Protocol):
@@ -112,8 +161,14 @@ def _apply(customer: Customer, row: Row) -> tuple[list[str], list[str] | None]:
     return changed, tags
 
 
-def run(text: str, duplicates: str, writer: RowWriter | None) -> Preview:
-    """What importing the text does; with a writer, the rows are handed to it a chunk at a time."""
+def run(
+    text: str,
+    duplicates: str,
+    writer: RowWriter | None,
+    progress: Callable[[int], None] | None = None,
+) -> Preview:
+    """What importing the text does; with a writer, the rows are handed to it a chunk at a time,
+    and ``progress`` is told the number of rows read after each one."""
     reader = Reader(text)
     preview = Preview(errors=reader.errors)
     update = duplicates == CustomerImport.Duplicates.UPDATE
@@ -143,10 +198,14 @@ def run(text: str, duplicates: str, writer: RowWriter | None) -> Preview:
             writer.discard()  # nothing will be written; keep memory flat while checking on
         elif writer:
             writer.flush()
+        if progress:
+            progress(reader.row_count)
     preview.row_count = reader.row_count
     return preview
 
 
-def validate_import(text: str, duplicates: str) -> Preview:
+def validate_import(
+    text: str, duplicates: str, progress: Callable[[int], None] | None = None
+) -> Preview:
     """What importing this text would do, and every problem that stops it; writes nothing."""
-    return run(text, duplicates, writer=None)
+    return run(text, duplicates, writer=None, progress=progress)

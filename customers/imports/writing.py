@@ -1,10 +1,8 @@
 """Writing a checked import: creating and updating customers and their tags, a chunk at a time,
-with a few bulk statements each, all in the one transaction of ``import_customers``."""
-
-from dataclasses import dataclass
+with a few bulk statements each, all in the one transaction of ``jobs.import_run``."""
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,21 +15,10 @@ HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "his
 BATCH_SIZE = 1000
 
 
-class AlreadyImported(Exception):
-    pass
-
-
 class ImportInvalid(Exception):
     def __init__(self, preview: Preview):
         super().__init__(f"{len(preview.errors)} problems")
         self.preview = preview
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-    skipped: int
 
 
 def _update_customers(customers: list[Customer], fields: list[str]) -> None:
@@ -172,46 +159,17 @@ class Writer:
         return self._tags
 
 
-def import_upload_create(
-    *, created_by, filename: str, text: str, duplicates: str
-) -> CustomerImport:
-    """Keep an uploaded file until a manager confirms its preview."""
-    return CustomerImport.objects.create(
-        created_by=created_by, filename=filename[:255], text=text, duplicates=duplicates
+def write_import(customer_import: CustomerImport, *, progress=None) -> Preview:
+    """Write every row of a confirmed upload, as the manager who confirmed it, in the caller's
+    transaction. Raises ImportInvalid if a row is wrong (for example an owner deactivated since
+    the check): the caller rolls back what the chunks before it wrote."""
+    writer = Writer(
+        user=customer_import.imported_by or customer_import.created_by,
+        reason=_("Imported from %(file)s") % {"file": customer_import.filename},
     )
-
-
-def import_customers(customer_import: CustomerImport, *, user=None) -> ImportResult:
-    """Import every row of an upload in one transaction, exactly once, as ``user``.
-
-    Raises AlreadyImported if it was imported before, ImportInvalid if a row is wrong (for
-    example an owner deactivated since the preview); either way nothing is written.
-    """
-    with transaction.atomic():
-        now = timezone.now()
-        # The claim: a second confirm, even a concurrent one, finds imported_at set and stops.
-        claimed = CustomerImport.objects.filter(
-            pk=customer_import.pk, imported_at__isnull=True
-        ).update(imported_at=now)
-        if not claimed:
-            raise AlreadyImported
-        writer = Writer(
-            user=user or customer_import.created_by,
-            reason=_("Imported from %(file)s") % {"file": customer_import.filename},
-        )
-        preview = run(customer_import.text, customer_import.duplicates, writer=writer)
-        if preview.errors:
-            raise ImportInvalid(preview)
-        result = ImportResult(
-            created=preview.to_create, updated=preview.to_update, skipped=preview.to_skip
-        )
-        CustomerImport.objects.filter(pk=customer_import.pk).update(
-            created_count=result.created,
-            updated_count=result.updated,
-            skipped_count=result.skipped,
-        )
-    customer_import.imported_at = now
-    customer_import.created_count = result.created
-    customer_import.updated_count = result.updated
-    customer_import.skipped_count = result.skipped
-    return result
+    preview = run(
+        customer_import.text, customer_import.duplicates, writer=writer, progress=progress
+    )
+    if preview.errors:
+        raise ImportInvalid(preview)
+    return preview

@@ -5,8 +5,7 @@ import threading
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -14,6 +13,8 @@ from django.utils.html import escape
 from customers import imports
 from customers.models import Customer, CustomerImport, Tag
 from tests.factories import CustomerFactory, TagFactory, UserFactory
+
+from .imports import import_now, worker_runs
 
 HEADER = "name,company,email,phone,status,owner,tags,customer_since,checkin_cadence_days"
 
@@ -27,10 +28,13 @@ def upload(client, content, *, duplicates="skip", name="customers.csv"):
 
 
 def upload_ok(client, content, **kwargs) -> CustomerImport:
+    """Upload through the page, and have the file checked as the worker checks it."""
     response = upload(client, content, **kwargs)
     assert response.status_code == 302, response.content.decode()
     customer_import = CustomerImport.objects.latest("id")
     assert response.url == reverse("customers:import-preview", args=[customer_import.pk])
+    assert customer_import.state == CustomerImport.State.CHECKING
+    worker_runs(customer_import)
     return customer_import
 
 
@@ -39,7 +43,15 @@ def preview_url(customer_import):
 
 
 def confirm(client, customer_import):
-    return client.post(preview_url(customer_import))
+    """Confirm through the page, and have the worker import it."""
+    response = client.post(preview_url(customer_import), {"action": "import"})
+    worker_runs(customer_import)
+    return response
+
+
+def result_on_page(client, customer_import) -> str:
+    page = client.get(preview_url(customer_import)).content.decode()
+    return re.search(r"Imported [^<]*?\d\d:\d\d: ([^<.]*)", page).group(1).strip()
 
 
 def counts(preview) -> tuple[int, int, int, int]:
@@ -85,10 +97,11 @@ def test_clean_file_imports_every_row_with_its_fields_tags_owner_and_checkin_dat
 
     response = confirm(manager_client, customer_import)
     assert response.status_code == 302
-    assert response.url == reverse("customers:list")
-    assert messages_of(response) == [
-        "Import done: 2 added, 0 updated, 0 existing left as they were."
-    ]
+    assert response.url == preview_url(customer_import)
+    assert messages_of(response) == ["The import has started. You may leave this page: it goes on."]
+    assert result_on_page(manager_client, customer_import) == (
+        "2 added, 0 updated, 0 existing left as they were"
+    )
 
     ada = Customer.objects.get(name="Ada Lovelace")
     assert ada.company == "Engines Ltd"
@@ -128,6 +141,7 @@ def test_clean_file_imports_every_row_with_its_fields_tags_owner_and_checkin_dat
 
     customer_import.refresh_from_db()
     assert customer_import.imported_at is not None
+    assert customer_import.imported_by == manager_user
     assert (customer_import.created_count, customer_import.updated_count) == (2, 0)
     assert customer_import.skipped_count == 0
 
@@ -169,7 +183,7 @@ def test_choice_columns_take_values_or_labels_in_any_case(db):
     customer_import = imports.import_upload_create(
         created_by=None, filename="x.csv", text=text, duplicates="skip"
     )
-    assert imports.import_customers(customer_import) == imports.ImportResult(1, 0, 0)
+    assert import_now(customer_import) == (1, 0, 0)
     customer = Customer.objects.get()
     assert customer.status == "lost"
     assert customer.preferred_channel == "sms"
@@ -279,11 +293,11 @@ def test_every_bad_row_is_listed_with_row_column_value_and_fix_and_nothing_is_im
 
     # Confirming anyway (a stale tab) imports nothing and leaves the upload unclaimed.
     response = confirm(manager_client, customer_import)
-    assert response.status_code == 200
-    assert len(response.context["preview"].errors) == 13
+    assert response.status_code == 302
+    assert messages_of(response) == ["This file has problems to fix, so nothing was imported."]
     assert not Customer.objects.exists()
     customer_import.refresh_from_db()
-    assert customer_import.imported_at is None
+    assert (customer_import.state, customer_import.imported_at) == ("invalid", None)
 
 
 def test_unknown_column_is_an_error_listing_the_allowed_columns(manager_client):
@@ -332,8 +346,9 @@ def test_confirm_rechecks_rows_and_imports_nothing_if_an_owner_left(manager_clie
     assert manager_client.get(preview_url(customer_import)).context["preview"].errors == []
     staff_user.is_active = False
     staff_user.save()
-    response = confirm(manager_client, customer_import)
-    assert response.status_code == 200
+    confirm(manager_client, customer_import)
+    assert customer_import.state == CustomerImport.State.INVALID
+    response = manager_client.get(preview_url(customer_import))
     assert [str(e) for e in response.context["preview"].errors] == [
         "Row 2, column owner: 'sam' is not the username of an active staff member or manager; "
         "write their username, or leave the cell empty for nobody."
@@ -403,10 +418,10 @@ def test_update_mode_applies_the_rows_filled_in_cells_to_the_existing_customer(
         (3, "Bob", "unchanged"),
     ]
 
-    response = confirm(manager_client, customer_import)
-    assert messages_of(response) == [
-        "Import done: 1 added, 1 updated, 1 existing left as they were."
-    ]
+    confirm(manager_client, customer_import)
+    assert result_on_page(manager_client, customer_import) == (
+        "1 added, 1 updated, 1 existing left as they were"
+    )
     existing.refresh_from_db()
     assert existing.name == "New Name"
     assert existing.company == "Old Co"
@@ -449,7 +464,7 @@ def test_duplicates_are_found_across_chunks(db, monkeypatch):
     customer_import = imports.import_upload_create(
         created_by=None, filename="x.csv", text=text.replace("E,a@", "E,e@"), duplicates="update"
     )
-    assert imports.import_customers(customer_import) == imports.ImportResult(4, 1, 0)
+    assert import_now(customer_import) == (4, 1, 0)
     assert Customer.objects.get(email="c@example.com").name == "C"
     assert Customer.objects.count() == 5
 
@@ -461,7 +476,7 @@ def test_a_long_file_name_still_fits_the_audit_trail(db, manager_user):
     customer_import = imports.import_upload_create(
         created_by=manager_user, filename="x" * 250 + ".csv", text="name\nAda\n", duplicates="skip"
     )
-    imports.import_customers(customer_import)
+    import_now(customer_import, user=manager_user)
     record = Customer.objects.get().history.get()
     assert record.history_change_reason == "Imported from " + "x" * 86
     assert record.history_user == manager_user
@@ -472,14 +487,13 @@ def test_confirming_twice_imports_once(manager_client):
     assert confirm(manager_client, customer_import).status_code == 302
     response = confirm(manager_client, customer_import)
     assert response.status_code == 302
-    assert response.url == reverse("customers:list")
+    assert response.url == preview_url(customer_import)
     # The first confirm's message is still queued: nobody followed its redirect.
     assert messages_of(response)[-1] == (
-        "This file was imported already; nothing was imported again."
+        "This file was confirmed already; it is not imported a second time."
     )
     assert Customer.objects.count() == 2
-    with pytest.raises(imports.AlreadyImported):
-        imports.import_customers(customer_import)
+    assert imports.import_run(customer_import.pk) == imports.Outcome.NOTHING
     assert Customer.objects.count() == 2
 
     page = manager_client.get(preview_url(customer_import)).content.decode()
@@ -487,52 +501,213 @@ def test_confirming_twice_imports_once(manager_client):
     assert 'type="submit"' not in page.split("<main")[1]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_concurrent_confirms_import_once():
-    text = "name,email\n" + "".join(f"P{n},p{n}@example.com\n" for n in range(300))
+def test_a_redelivered_import_task_imports_nothing_more(db, manager_user):
     customer_import = imports.import_upload_create(
-        created_by=None, filename="x.csv", text=text, duplicates="skip"
+        created_by=manager_user, filename="x.csv", text="name\nAda\n", duplicates="skip"
     )
-    barrier = threading.Barrier(2)
+    assert imports.import_run(customer_import.pk) == imports.Outcome.NOTHING  # not confirmed
+    assert import_now(customer_import) == (1, 0, 0)
+    assert imports.import_run(customer_import.pk) == imports.Outcome.NOTHING
+    assert imports.import_check(customer_import.pk) is None
+    assert Customer.objects.count() == 1
+
+
+def _at_once(work, times=2):
+    """Run ``work`` in ``times`` threads released together; what each returned."""
+    barrier = threading.Barrier(times)
     outcomes = []
 
-    def confirm_in_thread():
+    def run():
         try:
             barrier.wait()
-            outcomes.append(imports.import_customers(CustomerImport.objects.get()))
-        except imports.AlreadyImported:
-            outcomes.append("already")
+            outcomes.append(work())
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=confirm_in_thread) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _ in range(times)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(outcomes) == 2
-    assert "already" in outcomes
-    assert imports.ImportResult(300, 0, 0) in outcomes
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_confirms_and_imports_import_once(manager_user):
+    text = "name,email\n" + "".join(f"P{n},p{n}@example.com\n" for n in range(300))
+    customer_import = imports.import_upload_create(
+        created_by=None, filename="x.csv", text=text, duplicates="skip"
+    )
+    imports.import_check(customer_import.pk)
+    confirmed = _at_once(lambda: imports.import_confirm(customer_import, user=manager_user))
+    assert sorted(confirmed) == [False, True]
+
+    outcomes = _at_once(lambda: imports.import_run(customer_import.pk))
+    assert sorted(outcomes) == [imports.Outcome.IMPORTED, imports.Outcome.NOTHING]
     assert Customer.objects.count() == 300
     customer_import.refresh_from_db()
-    assert customer_import.created_count == 300
+    assert (customer_import.state, customer_import.created_count) == ("imported", 300)
 
 
-def test_import_query_count_does_not_grow_with_the_rows(db, staff_user):
-    def queries_for(rows):
-        text = "name,email,owner,tags\n" + "".join(
-            f"P{n},p{n}-{rows}@example.com,sam,t{n % 3}-{rows}|all-{rows}\n" for n in range(rows)
-        )
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_seen_outside_the_import_while_it_runs(monkeypatch, manager_user):
+    monkeypatch.setattr(imports.preview, "CHUNK_SIZE", 2)
+    text = "name\n" + "".join(f"P{n}\n" for n in range(5))
+    customer_import = imports.import_upload_create(
+        created_by=None, filename="x.csv", text=text, duplicates="skip"
+    )
+    assert customer_import.rows_total == 5
+    imports.import_check(customer_import.pk)
+    imports.import_confirm(customer_import, user=manager_user)
+    onlooker = connections.create_connection("default")
+    seen = []
+    report = imports.jobs.Progress.__call__
+
+    def report_and_look(progress, rows_done):
+        report(progress, rows_done)
+        with onlooker.cursor() as cursor:
+            cursor.execute(
+                "SELECT rows_done, (SELECT count(*) FROM customers_customer) "
+                "FROM customers_customerimport WHERE id = %s",
+                [customer_import.pk],
+            )
+            seen.append(cursor.fetchone())
+
+    monkeypatch.setattr(imports.jobs.Progress, "__call__", report_and_look)
+    try:
+        assert imports.import_run(customer_import.pk) == imports.Outcome.IMPORTED
+    finally:
+        onlooker.close()
+    # The page sees the rows counted while none of the customers is there yet: all or nothing.
+    assert seen == [(2, 0), (4, 0), (5, 0)]
+    customer_import.refresh_from_db()
+    assert (customer_import.rows_done, customer_import.percent_done) == (5, 100)
+
+
+def test_customers_added_meanwhile_send_the_file_back_to_be_checked(db, manager_user, monkeypatch):
+    customer_import = imports.import_upload_create(
+        created_by=None,
+        filename="x.csv",
+        text="name,email\nAda,ada@example.com\n",
+        duplicates="skip",
+    )
+    imports.import_check(customer_import.pk)
+    imports.import_confirm(customer_import, user=manager_user)
+    # Ada arrives between the import's look-up of existing emails and its insert.
+    find = imports.preview._existing_by_email
+
+    def find_then_ada_arrives(emails, **kwargs):
+        found = find(emails, **kwargs)
+        CustomerFactory(name="Ada from the form", email="ada@example.com")
+        return found
+
+    monkeypatch.setattr(imports.preview, "_existing_by_email", find_then_ada_arrives)
+    assert imports.import_run(customer_import.pk) == imports.Outcome.RECHECK
+    monkeypatch.undo()
+    assert list(Customer.objects.values_list("name", flat=True)) == []  # rolled back with it
+    customer_import.refresh_from_db()
+    assert customer_import.state == CustomerImport.State.CHECKING
+    assert customer_import.error == "Customers changed while importing, so nothing was imported."
+
+
+def test_a_step_that_raised_is_failed_and_can_be_checked_again(manager_client, monkeypatch):
+    customer_import = upload_ok(manager_client, "name\nAda\n")
+    manager_client.post(preview_url(customer_import), {"action": "import"})
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(imports.jobs, "write_import", broken)
+    with pytest.raises(RuntimeError):
+        imports.tasks.run_import(customer_import.pk)
+    customer_import.refresh_from_db()
+    assert (customer_import.state, customer_import.error) == (
+        "failed",
+        "RuntimeError: disk on fire",
+    )
+    page = manager_client.get(preview_url(customer_import)).content.decode()
+    assert "could not be checked or imported" in page
+    assert "RuntimeError: disk on fire" in page
+
+    monkeypatch.undo()
+    manager_client.post(preview_url(customer_import), {"action": "check-again"})
+    worker_runs(customer_import)
+    assert customer_import.state == CustomerImport.State.READY
+    assert Customer.objects.count() == 0
+    response = manager_client.post(preview_url(customer_import), {"action": "check-again"})
+    assert messages_of(response)[-1] == "This file is not waiting to be checked again."
+
+
+def test_the_sweep_queues_again_only_what_stopped_moving(db, manager_user):
+    def upload(state, minutes_ago):
         customer_import = imports.import_upload_create(
-            created_by=None, filename="x.csv", text=text, duplicates="skip"
+            created_by=None, filename=f"{state}.csv", text="name\nAda\n", duplicates="skip"
         )
-        with CaptureQueriesContext(connection) as captured:
-            imports.import_customers(customer_import)
-        return len(captured)
+        CustomerImport.objects.filter(pk=customer_import.pk).update(
+            state=state, progress_at=timezone.now() - datetime.timedelta(minutes=minutes_ago)
+        )
+        return customer_import.pk
 
-    # Rows stay under one INSERT batch even on SQLite (999 parameters / 20 columns).
-    assert queries_for(5) == queries_for(40)
-    assert Customer.objects.count() == 45
+    stuck_check = upload("checking", 3)
+    stuck_import = upload("importing", 30)
+    upload("checking", 1)  # still moving
+    upload("ready", 60)  # waits for a person, not for the worker
+    upload("imported", 60)
+    assert sorted(imports.imports_stranded()) == sorted(
+        [(stuck_check, "checking"), (stuck_import, "importing")]
+    )
+    assert imports.imports_stranded() == []  # stamped: their new tasks get time to start
+
+
+def test_the_upload_page_lists_recent_files_with_their_state(manager_client, manager_user):
+    checked = upload_ok(manager_client, "name\nAda\n", name="first.csv")
+    upload(manager_client, "name\nBob\n", name="second.csv")
+    confirm(manager_client, checked)
+    page = manager_client.get(reverse("customers:import")).content.decode()
+    recent = page.split('class="table table-sm mb-0 recent-imports"')[1]
+    assert recent.index("second.csv") < recent.index("first.csv")
+    assert "Being checked (0%)" in recent
+    assert "Imported: 1 added, 0 updated" in recent
+    assert f'href="{preview_url(checked)}"' in recent
+
+
+def test_the_preview_is_read_as_kept_not_worked_out_again(
+    manager_client, django_assert_num_queries
+):
+    text = "name,email\n" + "".join(f"P{n},p{n}@example.com\n" for n in range(2500))
+    customer_import = upload_ok(manager_client, text)
+    # session, user with the manager check, the upload with its uploader
+    with django_assert_num_queries(3):
+        response = manager_client.get(preview_url(customer_import))
+    assert "Import 2500 customers" in response.content.decode()
+
+
+def test_a_file_of_many_problems_lists_the_first_and_counts_the_rest(manager_client):
+    text = "name,email\n" + "".join(f"P{n},not-an-address-{n}\n" for n in range(600))
+    page = manager_client.get(preview_url(upload_ok(manager_client, text))).content.decode()
+    assert "600 problems to fix" in page
+    assert page.count("is not an email address") == imports.preview.KEPT
+    assert "And 100 more problems like these." in page
+
+
+@pytest.mark.parametrize("rows", [5, 40])
+def test_import_query_count_does_not_grow_with_the_rows(
+    db, staff_user, manager_user, django_assert_num_queries, rows
+):
+    text = "name,email,owner,tags\n" + "".join(
+        f"P{n},p{n}@example.com,sam,t{n % 3}|all\n" for n in range(rows)
+    )
+    customer_import = imports.import_upload_create(
+        created_by=None, filename="x.csv", text=text, duplicates="skip"
+    )
+    imports.import_check(customer_import.pk)
+    imports.import_confirm(customer_import, user=manager_user)
+    # the test's savepoint (a transaction outside tests); lock; the upload and who confirmed it;
+    # the import's savepoint; owners; existing emails; insert customers and their audit trail;
+    # tags, the missing ones, them again; the tag links; release; the record of the import; release
+    with django_assert_num_queries(15):
+        imports.import_run(customer_import.pk)
+    assert Customer.objects.count() == rows
 
 
 # Permissions --------------------------------------------------------------------------------
@@ -540,18 +715,33 @@ def test_import_query_count_does_not_grow_with_the_rows(db, staff_user):
 
 @pytest.fixture
 def pending_import(manager_user):
-    return imports.import_upload_create(
+    customer_import = imports.import_upload_create(
         created_by=manager_user, filename="c.csv", text="name\nAda\n", duplicates="skip"
     )
+    imports.import_check(customer_import.pk)
+    return customer_import
+
+
+def import_url(name, customer_import):
+    if name == "import":
+        return reverse("customers:import")
+    if name == "status":
+        return reverse("customers:import-status", args=[customer_import.pk])
+    return preview_url(customer_import)
 
 
 @pytest.mark.parametrize(
     ("method", "url_name"),
-    [("get", "import"), ("post", "import"), ("get", "preview"), ("post", "preview")],
+    [
+        ("get", "import"),
+        ("post", "import"),
+        ("get", "preview"),
+        ("post", "preview"),
+        ("get", "status"),
+    ],
 )
 def test_anonymous_is_sent_to_log_in(client, pending_import, method, url_name):
-    url = reverse("customers:import") if url_name == "import" else preview_url(pending_import)
-    response = getattr(client, method)(url)
+    response = getattr(client, method)(import_url(url_name, pending_import))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
     assert not Customer.objects.exists()
@@ -559,11 +749,17 @@ def test_anonymous_is_sent_to_log_in(client, pending_import, method, url_name):
 
 @pytest.mark.parametrize(
     ("method", "url_name"),
-    [("get", "import"), ("post", "import"), ("get", "preview"), ("post", "preview")],
+    [
+        ("get", "import"),
+        ("post", "import"),
+        ("get", "preview"),
+        ("post", "preview"),
+        ("get", "status"),
+    ],
 )
 def test_staff_cannot_import(staff_client, pending_import, method, url_name):
-    url = reverse("customers:import") if url_name == "import" else preview_url(pending_import)
-    assert getattr(staff_client, method)(url).status_code == 403
+    url = import_url(url_name, pending_import)
+    assert getattr(staff_client, method)(url, {"action": "import"}).status_code == 403
     assert not Customer.objects.exists()
     assert CustomerImport.objects.count() == 1
 
@@ -583,14 +779,54 @@ def test_any_manager_may_preview_and_confirm_an_upload(pending_import):
     other_manager = Client()
     other_manager.force_login(UserFactory(username="max", role="Manager"))
     assert other_manager.get(preview_url(pending_import)).status_code == 200
-    assert other_manager.post(preview_url(pending_import)).status_code == 302
+    assert other_manager.post(preview_url(pending_import), {"action": "import"}).status_code == 302
+    worker_runs(pending_import)
     assert Customer.objects.get().name == "Ada"
+    assert pending_import.imported_by.username == "max"
+
+
+def test_the_status_says_how_far_the_check_and_the_import_have_got(db, manager_client):
+    customer_import = imports.import_upload_create(
+        created_by=None, filename="c.csv", text="name\nAda\nBob\n\nCy\n", duplicates="skip"
+    )
+    url = reverse("customers:import-status", args=[customer_import.pk])
+    assert manager_client.get(url).json() == {
+        "state": "checking",
+        "rows_done": 0,
+        "rows_total": 3,
+        "percent": 0,
+    }
+    CustomerImport.objects.filter(pk=customer_import.pk).update(rows_done=2)
+    assert manager_client.get(url).json()["percent"] == 66
+    import_now(customer_import)
+    assert manager_client.get(url).json() == {
+        "state": "imported",
+        "rows_done": 3,
+        "rows_total": 3,
+        "percent": 100,
+    }
+
+
+def test_the_page_of_a_file_being_checked_shows_its_progress(db, manager_client):
+    customer_import = imports.import_upload_create(
+        created_by=None, filename="c.csv", text="name\nAda\nBob\n", duplicates="skip"
+    )
+    CustomerImport.objects.filter(pk=customer_import.pk).update(rows_done=1)
+    page = manager_client.get(preview_url(customer_import)).content.decode()
+    assert "Checking the file…" in page
+    assert '<progress class="import-bar mb-2" max="100" value="50"' in page
+    assert "1 of about 2 rows read" in page
+    assert 'data-state="checking"' in page
+    assert "js/import.js" in page
+    assert 'name="action"' not in page  # nothing to confirm yet
 
 
 def test_unknown_import_is_404(manager_client):
     url = reverse("customers:import-preview", args=[999999])
     assert manager_client.get(url).status_code == 404
-    assert manager_client.post(url).status_code == 404
+    assert manager_client.post(url, {"action": "import"}).status_code == 404
+    url = reverse("customers:import-status", args=[999999])
+    assert manager_client.get(url).status_code == 404
 
 
 def test_preview_escapes_values_from_the_file(manager_client):

@@ -15,6 +15,8 @@ from customers.phones import phone_e164, phone_search_digits
 from customers.services import customer_create, customer_update
 from tests.factories import CustomerFactory
 
+from .imports import import_now
+
 SPACERS = st.sampled_from(["", " ", "  ", "-", ".", "\u00a0"])
 
 
@@ -147,7 +149,7 @@ def test_an_import_reads_numbers_as_the_form_does(staff_user):
         created_by=None, filename="x.csv", text=text, duplicates="update"
     )
 
-    imports.import_customers(upload)
+    import_now(upload)
 
     assert list(Customer.objects.search("07700900099")) == [ada]
     assert Customer.objects.get(email="grace@example.com").phone_e164 == "+447700900042"

@@ -2,10 +2,12 @@
 
 import datetime
 import re
+import threading
 
 from django.utils import dateformat, timezone
 
-from customers.models import Customer
+from customers import imports
+from customers.models import Customer, CustomerImport
 from interactions import tasks
 from interactions.complaints.services import complaint_transition
 from interactions.follow_ups.services import followup_create, followup_done
@@ -331,6 +333,8 @@ def test_manager_import_a_csv_fix_its_bad_row_and_import(page, roles, inbox, wor
     page.get_by_label("CSV file").set_input_files(str(broken))
     page.get_by_role("button", name="Check the file").click()
     page.wait_for_url(re.compile(r"/customers/import/\d+/$"))
+    # The worker checks the file; the page loads again when it is done.
+    page.get_by_role("heading", name="1 problem to fix").wait_for()
     check_page(page, "5-import-03-preview-errors")
     errors = page.locator(".import-errors li")
     assert errors.count() == 1
@@ -344,10 +348,11 @@ def test_manager_import_a_csv_fix_its_bad_row_and_import(page, roles, inbox, wor
     page.get_by_label("CSV file").set_input_files(str(fixed))
     page.get_by_role("button", name="Check the file").click()
     page.wait_for_url(re.compile(r"/customers/import/\d+/$"))
+    page.get_by_role("button", name="Import 3 customers").wait_for()
     check_page(page, "5-import-05-preview-clean")
     assert page.locator(".import-errors").count() == 0
     page.get_by_role("button", name="Import 3 customers").click()
-    page.wait_for_load_state("load")
+    page.get_by_text("3 added, 0 updated, 0 existing left as they were.").wait_for()
     check_page(page, "5-import-06-imported")
 
     visit(page, "/customers/", "5-import-07-list")
@@ -355,6 +360,62 @@ def test_manager_import_a_csv_fix_its_bad_row_and_import(page, roles, inbox, wor
     for name in ("Ada Lovelace", "Grace Hopper", "Alan Turing"):
         assert name in listing
     assert Customer.objects.count() == 3
+
+
+def test_a_big_import_runs_in_the_worker_while_its_page_shows_how_far_it_has_got(
+    page, roles, inbox, worker, monkeypatch, tmp_path
+):
+    UserFactory(username="mona", first_name="Mona", last_name="Manager", role="Manager")
+    rows = 1500
+    big = tmp_path / "big.csv"
+    big.write_text("name,email\n" + "".join(f"P{n},p{n}@example.com\n" for n in range(rows)))
+    # The worker is held a fifth of the way through each step until the page has been looked at.
+    monkeypatch.setattr(imports.preview, "CHUNK_SIZE", 100)
+    gates = {"checking": threading.Event(), "importing": threading.Event()}
+    report = imports.jobs.Progress.__call__
+
+    def report_and_wait(progress, rows_done):
+        report(progress, rows_done)
+        if rows_done == rows // 5:
+            state = CustomerImport.objects.values_list("state", flat=True).get(
+                pk=progress.import_id
+            )
+            assert gates[state].wait(timeout=60)
+
+    monkeypatch.setattr(imports.jobs.Progress, "__call__", report_and_wait)
+
+    def bar_shows(percent):
+        page.wait_for_function(
+            "(percent) => document.querySelector('progress.import-bar')?.value === percent",
+            arg=percent,
+        )
+
+    log_in(page, "mona", PASSWORD, "5b-big-import-01")
+    visit(page, "/customers/import/", "5b-big-import-02-upload")
+    page.get_by_label("CSV file").set_input_files(str(big))
+    page.get_by_role("button", name="Check the file").click()
+    page.wait_for_url(re.compile(r"/customers/import/\d+/$"))
+    page.get_by_role("progressbar", name="Checking the file…").wait_for()
+    bar_shows(20)
+    assert page.get_by_text(f"{rows // 5} of about {rows} rows read").is_visible()
+    check_page(page, "5b-big-import-03-checking")
+    gates["checking"].set()
+
+    page.get_by_role("button", name=f"Import {rows} customers").click()
+    page.get_by_role("progressbar", name="Importing…").wait_for()
+    bar_shows(20)
+    assert page.get_by_text(f"{rows // 5} of {rows} rows imported").is_visible()
+    check_page(page, "5b-big-import-04-importing")
+    assert not Customer.objects.exists()  # all at once, at the end
+
+    # The manager leaves, the import goes on, and the import page finds it again.
+    visit(page, "/customers/", "5b-big-import-05-elsewhere")
+    gates["importing"].set()
+    visit(page, "/customers/import/", "5b-big-import-06-recent")
+    page.get_by_role("link", name="big.csv").click()
+    page.get_by_text(f"{rows} added, 0 updated, 0 existing left as they were.").wait_for()
+    check_page(page, "5b-big-import-07-imported")
+    assert Customer.objects.count() == rows
 
 
 # 6. Manager: reassigning in bulk names who and how many, and never unassigns by default ------

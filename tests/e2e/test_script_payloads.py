@@ -517,7 +517,7 @@ def _csv(rows):
     return out.getvalue().encode()
 
 
-def test_payloads_in_an_imported_csv_stay_text_in_preview_and_after(new_page, roles):
+def test_payloads_in_an_imported_csv_stay_text_in_preview_and_after(new_page, roles, inbox, worker):
     UserFactory(username="mona", first_name="Mona", last_name="Manager", role="Manager")
     existing = customer_create(name=f"Old {SVG}", email="old@example.com")
     new_row = [f"Ada {SCRIPT}", IMG, EMAIL, JS_URL, f"{TEXTAREA}\n{TEMPLATE}", f"{SCRIPT}|{SVG}"]
@@ -536,6 +536,7 @@ def test_payloads_in_an_imported_csv_stay_text_in_preview_and_after(new_page, ro
     )
     page.get_by_role("button", name="Check the file").click()
     page.wait_for_url(re.compile(r"/customers/import/\d+/$"))
+    page.locator(".import-errors li").first.wait_for()
     # The bad date is quoted back in the error, the duplicate's name in the table.
     bad_date = f"'{SCRIPT}' is not a date"
     assert_inert(page, "preview with errors", [filename, bad_date, existing.name])
@@ -553,9 +554,12 @@ def test_payloads_in_an_imported_csv_stay_text_in_preview_and_after(new_page, ro
     )
     page.get_by_role("button", name="Check the file").click()
     page.wait_for_url(re.compile(r"/customers/import/\d+/$"))
+    page.get_by_role("button", name="Import 1 customer").wait_for()
     assert_inert(page, "clean preview", [filename, existing.name, "old@example.com"])
     page.get_by_role("button", name="Import 1 customer").click()
-    page.wait_for_url("**/customers/")
+    page.get_by_text("1 added, 0 updated").wait_for()
+    assert_inert(page, "imported", [filename])
+    page.goto("/customers/")
     ada = Customer.objects.get(email=EMAIL)
     assert (ada.name, ada.company, ada.phone) == (f"Ada {SCRIPT}", IMG, JS_URL)
     assert_inert(page, "list after the import", [ada.name, IMG, EMAIL, JS_URL, SCRIPT, SVG])
