@@ -81,6 +81,7 @@ MATRIX = {
                                      post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
     "customers:import-preview":      row((LOGIN,       DENIED,      DENIED,      OK),
                                      post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    "customers:import-status":       row((LOGIN,       DENIED,      DENIED,      OK)),
     "customers:export":              row((LOGIN,       DENIED,      DENIED,      OK)),
     # Interactions and follow-ups
     "interactions:log":              row((LOGIN,       OK,          OK,          OK),

@@ -188,6 +188,7 @@ PATH_KWARGS = {
     "staff-member": lambda w: {"user_id": w.staff.pk},
     "password_reset_confirm": lambda w: w.password_reset_kwargs(),
     "customers:import-preview": lambda w: {"pk": w.customer_import.pk},
+    "customers:import-status": lambda w: {"pk": w.customer_import.pk},
     "customers:detail": lambda w: {"pk": w.customer.pk},
     "customers:edit": lambda w: {"pk": w.customer.pk},
     "customers:audit": lambda w: {"pk": w.customer.pk},
