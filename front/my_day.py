@@ -31,14 +31,16 @@ def checkins_due(user, today: datetime.date):
         object_id=OuterRef("pk"),
         due_on=OuterRef("next_checkin_due"),
     )
-    visible = this_checkin.filter(state__in=Reminder.LIVE_STATES).filter(
+    showing = Q(state__in=Reminder.LIVE_STATES) & (
         Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=today)
     )
+    # A check-in has at most one reminder per due date, so "no hidden one" is "a visible one or
+    # none yet"; the count, which leaves the annotation out, is then one anti-join.
     return (
         Customer.objects.owned_by(user)
         .due_for_checkin(today)
-        .annotate(reminder_id=Subquery(visible.values("pk")[:1]))
-        .filter(Q(reminder_id__isnull=False) | ~Exists(this_checkin))
+        .filter(~Exists(this_checkin.exclude(showing)))
+        .annotate(reminder_id=Subquery(this_checkin.filter(showing).values("pk")[:1]))
         .order_by("next_checkin_due", "id")
     )
 
