@@ -583,9 +583,9 @@ def markdown(results):
                 f"import {jobs['import_rows']:,} CSV rows",
                 f"{jobs['import_seconds']} s (check {jobs['import_validate_seconds']} s, write "
                 f"{jobs['import_write_seconds']} s), peak RSS {jobs['import_peak_rss_mb']:.0f} MB "
-                f"(Django + the CSV text {jobs['import_rss_before_mb']:.0f} MB, after check "
-                f"{jobs.get('import_rss_after_validate_mb', '?')} MB, after saving the upload "
-                f"{jobs.get('import_rss_after_upload_saved_mb', '?')} MB)",
+                f"(Django + the CSV text {jobs['import_rss_before_mb']:.0f} MB, after saving "
+                f"the upload {jobs.get('import_rss_after_upload_saved_mb', '?')} MB, after check "
+                f"{jobs.get('import_rss_after_validate_mb', '?')} MB)",
                 "< 60 s, < 300 MB",
                 jobs["import_seconds"] < 60 and jobs["import_peak_rss_mb"] < 300,
             )

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "customers",
     "interactions",
     "voice",
+    "inbound",
     "front",
 ]
 
@@ -373,6 +374,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "voice.tasks.plan_surveys",
         "schedule": _plan_surveys_seconds,
     },
+    # Inbound mail stored but not processed a minute later (the broker was down).
+    "process-stranded-inbound": {
+        "task": "inbound.tasks.process_stranded_inbound",
+        "schedule": 60,
+    },
     # A file check or an import whose worker went away (customers.imports.jobs).
     "resume-stranded-imports": {
         "task": "customers.imports.tasks.resume_stranded_imports",
@@ -385,6 +391,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30,
     },
 }
+
+# Inbound email -------------------------------------------------------------------------------
+# The SMTP receiver (make run starts it; python manage.py inbound_smtp) listens here, for the log
+# address: a BCC to it on any email and the email is logged.
+INBOUND_SMTP_HOST = env("INBOUND_SMTP_HOST", default="127.0.0.1")
+INBOUND_SMTP_PORT = env.int("INBOUND_SMTP_PORT", default=2525)
+# A message above this size is refused at the SMTP conversation with 552.
+INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=10 * 1024 * 1024)
 
 # Voice of the customer -----------------------------------------------------------------------
 # Surveys go out this many days after a complaint is resolved, and every N months to each active

@@ -37,6 +37,7 @@ urlpatterns = [
     path("customers/", include((customer_pages, customer_urls.app_name))),
     path("", include("interactions.urls")),
     path("", include("voice.urls")),
+    path("", include("inbound.urls")),
     path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),
 ]

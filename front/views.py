@@ -1,7 +1,9 @@
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.roles import is_manager
 from customers.names import tell_apart
+from inbound.selectors import unmatched_count
 from interactions.complaints.selectors import with_badges
 from interactions.follow_ups.forms import SnoozeForm
 
@@ -52,5 +54,7 @@ def my_day(request):
             "follow_up_count": follow_ups.count(),
             "complaint_count": complaints.count(),
             "follow_up_labels": SnoozeForm.row_labels(),
+            # Managers see that email waits for someone to file it; staff find it under Inbox.
+            "unmatched_email_count": unmatched_count() if is_manager(user) else 0,
         },
     )

@@ -118,6 +118,16 @@ MATRIX = {
     # A customer's full history for review
     "interactions:history":          row((LOGIN,       DENIED,      DENIED,      OK)),
     "interactions:history-csv":      row((LOGIN,       DENIED,      DENIED,      OK)),
+    # Inbound email that matched no customer; failed email is the managers'
+    "inbound:inbox":                 row((LOGIN,       OK,          OK,          OK)),
+    "inbound:attach":                row((LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+                                     post=(LOGIN,       REDIRECT,    REDIRECT,    REDIRECT)),
+    "inbound:create-customer":       row((LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+                                     post=(LOGIN,       REDIRECT,    REDIRECT,    REDIRECT)),
+    "inbound:set-aside":             row((LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+                                     post=(LOGIN,       REDIRECT,    REDIRECT,    REDIRECT)),
+    "inbound:retry":                 row((LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
     # Public: the feedback form, surveys and unsubscribing, whoever is logged in or not
     "voice:feedback":                row((OK,          OK,          OK,          OK),
                                      post=(REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),

@@ -24,6 +24,7 @@ from core.models import OutgoingEmail
 from customers.imports import import_upload_create
 from customers.models import Customer, Tag
 from customers.unsubscribe import unsubscribe_token
+from inbound.models import InboundMessage
 from interactions.models import Complaint, Interaction, Reminder
 from tests.factories import PASSWORD, CustomerFactory, UserFactory
 from tests.interactions.factories import ComplaintFactory
@@ -71,6 +72,8 @@ class World:
     follow_up: object
     reminder: Reminder
     customer_import: object
+    unmatched_email: object
+    failed_email: object
     survey: object
     survey_token: str
     unsubscribe_token: str
@@ -165,6 +168,24 @@ def build_world() -> World:
         follow_up=follow_up,
         reminder=reminder,
         customer_import=customer_import,
+        unmatched_email=InboundMessage.objects.create(
+            source="smtp",
+            raw=b"From: Grace <grace@example.com>\r\nSubject: Hello\r\n\r\nA question.\r\n",
+            size=60,
+            dedupe_key="<unmatched@example.com>",
+            from_address="grace@example.com",
+            from_name="Grace",
+            subject="Hello",
+            state=InboundMessage.State.UNMATCHED,
+        ),
+        failed_email=InboundMessage.objects.create(
+            source="smtp",
+            raw=b"broken",
+            size=6,
+            dedupe_key="<failed@example.com>",
+            state=InboundMessage.State.FAILED,
+            reason="ValueError: broken",
+        ),
         survey=survey,
         survey_token=survey_link_token(raw),
         unsubscribe_token=unsubscribe_token(customer),
@@ -189,6 +210,10 @@ PATH_KWARGS = {
     "password_reset_confirm": lambda w: w.password_reset_kwargs(),
     "customers:import-preview": lambda w: {"pk": w.customer_import.pk},
     "customers:import-status": lambda w: {"pk": w.customer_import.pk},
+    "inbound:attach": lambda w: {"pk": w.unmatched_email.pk},
+    "inbound:create-customer": lambda w: {"pk": w.unmatched_email.pk},
+    "inbound:set-aside": lambda w: {"pk": w.unmatched_email.pk},
+    "inbound:retry": lambda w: {"pk": w.failed_email.pk},
     "customers:detail": lambda w: {"pk": w.customer.pk},
     "customers:edit": lambda w: {"pk": w.customer.pk},
     "customers:audit": lambda w: {"pk": w.customer.pk},
@@ -340,6 +365,10 @@ POST_BODIES = {
         "duplicates": "skip",
     },
     "customers:import-preview": lambda w: {},
+    "inbound:attach": lambda w: {"customer": str(w.customer.pk)},
+    "inbound:create-customer": lambda w: {},
+    "inbound:set-aside": lambda w: {},
+    "inbound:retry": lambda w: {},
     "interactions:log": lambda w: _interaction_fields("Rang about the order"),
     "interactions:interaction-edit": lambda w: _interaction_fields("Called about green tea"),
     "interactions:follow-up-new": lambda w: {

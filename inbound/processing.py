@@ -1,0 +1,148 @@
+"""Filing a stored message: automatic mail is ignored, a customer's email and a member of
+staff's email to customers go on their timelines, and the rest waits for a person."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from core.errors import describe
+from customers.models import Customer
+from interactions.models import Interaction
+from interactions.services import interaction_log
+from voice.services import author_for
+
+from .models import InboundMessage
+from .parsing import ParsedEmail, parse
+
+State = InboundMessage.State
+# A message left received this long was not queued (the broker was down) or its worker died.
+STRANDED_AFTER = datetime.timedelta(minutes=1)
+# A Date header further from the time it arrived than this is not believed.
+_DATE_SLACK_BEFORE = datetime.timedelta(days=30)
+_DATE_SLACK_AFTER = datetime.timedelta(minutes=5)
+
+
+def message_process(message_id: int) -> str | None:
+    """File one received message, once: the state it is left in, or None if it was not waiting."""
+    with transaction.atomic():
+        message = (
+            InboundMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, state=State.RECEIVED)
+            .first()
+        )
+        if message is None:
+            return None
+        try:
+            with transaction.atomic():
+                _file(message)
+        except Exception as error:
+            message.state, message.reason = State.FAILED, describe(error)
+        message.processed_at = timezone.now()
+        message.save(update_fields=["state", "reason", "processed_at", "from_address", "subject"])
+    return message.state
+
+
+def messages_process_stranded() -> int:
+    waiting = InboundMessage.objects.filter(
+        state=State.RECEIVED, received_at__lt=timezone.now() - STRANDED_AFTER
+    ).values_list("pk", flat=True)
+    return sum(message_process(pk) is not None for pk in list(waiting[:500]))
+
+
+_READ_FIELDS = ["from_address", "from_name", "subject", "excerpt"]
+EXCERPT_LENGTH = 300
+
+
+def read(message: InboundMessage) -> ParsedEmail:
+    """Parse the stored raw message, and keep on it what the pages show."""
+    parsed = parse(bytes(message.raw))
+    message.from_address = parsed.sender[:320]
+    message.from_name = parsed.sender_name
+    message.subject = parsed.subject
+    message.excerpt = Truncator(parsed.text).chars(EXCERPT_LENGTH)
+    return parsed
+
+
+def _file(message: InboundMessage) -> None:
+    parsed = read(message)
+    if parsed.automatic:
+        message.state, message.reason = State.IGNORED, parsed.automatic
+        return
+    customer = _customers([parsed.sender])[:1]
+    if customer:
+        (customer,) = customer
+        log_on_timeline(
+            message, parsed, customer, author_for(customer), Interaction.Initiator.CUSTOMER
+        )
+        return
+    staff = (
+        get_user_model()
+        .objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=parsed.sender, is_active=True)
+        .exclude(email="")
+        .first()
+    )
+    addressed = _customers(parsed.recipients) if staff and parsed.sender else []
+    if not addressed:
+        message.state = State.UNMATCHED
+        return
+    for customer in addressed:
+        log_on_timeline(message, parsed, customer, staff, Interaction.Initiator.US)
+
+
+def _customers(addresses: list[str]) -> list[Customer]:
+    addresses = [address for address in addresses if address]
+    if not addresses:
+        return []
+    return list(
+        Customer.objects.select_related("owner")
+        .alias(email_lower=Lower("email"))
+        .filter(email_lower__in=addresses)
+        .order_by("pk")
+    )
+
+
+def log_on_timeline(message, parsed: ParsedEmail, customer, author, initiated_by) -> Interaction:
+    """Log the message as an email interaction on ``customer``'s timeline, and mark it filed."""
+    if author is None:
+        raise ValueError(_("No active manager to log it as: add one, then process it again."))
+    interaction = interaction_log(
+        customer=customer,
+        author=author,
+        kind=Interaction.Kind.EMAIL,
+        channel=Interaction.Channel.EMAIL,
+        occurred_at=_occurred_at(parsed, message.received_at),
+        summary=Truncator(parsed.subject or _("(no subject)")).chars(200),
+        details=_details(parsed),
+        initiated_by=initiated_by,
+    )
+    message.interactions.add(interaction)
+    message.state = State.FILED
+    return interaction
+
+
+def _occurred_at(parsed: ParsedEmail, received_at) -> datetime.datetime:
+    sent_at = parsed.sent_at
+    if sent_at and received_at - _DATE_SLACK_BEFORE <= sent_at <= received_at + _DATE_SLACK_AFTER:
+        return sent_at
+    return received_at
+
+
+def _details(parsed: ParsedEmail) -> str:
+    lines = [parsed.text]
+    if parsed.attachments:
+        lines.append(
+            _("Attachments: %(list)s")
+            % {
+                "list": ", ".join(
+                    f"{attachment.name} ({attachment.size:,} bytes)"
+                    for attachment in parsed.attachments
+                )
+            }
+        )
+    return "\n\n".join(line for line in lines if line)
