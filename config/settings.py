@@ -397,6 +397,11 @@ CELERY_BEAT_SCHEDULE = {
 # address: a BCC to it on any email and the email is logged.
 INBOUND_SMTP_HOST = env("INBOUND_SMTP_HOST", default="127.0.0.1")
 INBOUND_SMTP_PORT = env.int("INBOUND_SMTP_PORT", default=2525)
+# The domain of the addresses the receiver takes mail for: the log address, and the Reply-To of
+# each email to a customer about a case (reply+<signed id>@INBOUND_DOMAIN).
+INBOUND_DOMAIN = env("INBOUND_DOMAIN", default="localhost")
+# A customer's reply to a case resolved or closed this recently reopens it.
+REOPEN_ON_REPLY_DAYS = env.int("REOPEN_ON_REPLY_DAYS", default=14)
 # A message above this size is refused at the SMTP conversation with 552.
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=10 * 1024 * 1024)
 

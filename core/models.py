@@ -50,6 +50,10 @@ class OutgoingEmail(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
+    # The Message-ID it is sent with, so that a reply's In-Reply-To or References finds it.
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # To a customer (customers.emails), who may answer it: it carries a Reply-To that finds it.
+    to_customer = models.BooleanField(default=False)
     # A link in it opens an account or a survey: never shown, and erased once sent.
     secret = models.BooleanField(default=False)
     about_type = models.ForeignKey(

@@ -25,10 +25,12 @@ def customer_email(
     secret: bool = False,
 ) -> OutgoingEmail | None:
     """The email ``name`` (templates/emails/<name>-*) to the customer, or to ``to`` for
-    someone not (yet) a customer, ready to queue; None for a customer who opted out or has
-    no address."""
+    someone not (yet) a customer, ready to queue; None for a customer who opted out, whose
+    address bounces, or who has no address."""
     to = to or (customer.email if customer else "")
-    if not to or (customer is not None and customer.email_opt_out):
+    if not to or (
+        customer is not None and (customer.email_opt_out or customer.email_bouncing_since)
+    ):
         return None
     link = unsubscribe_url(customer) if customer else ""
     return OutgoingEmail(
@@ -37,6 +39,7 @@ def customer_email(
         headers=unsubscribe_headers(customer) if customer else {},
         about=about,
         person_id=customer.owner_id if customer else None,
+        to_customer=True,
         secret=secret,
         **render_email(name, {**context, "customer": customer, "unsubscribe_url": link}),
     )

@@ -116,6 +116,10 @@ class Customer(models.Model):
     email_opt_out = models.BooleanField(
         _("email opt-out"), default=False, help_text=_("Send this customer no email.")
     )
+    # Set when mail to the address bounced; no email goes to it until someone changes it.
+    email_bouncing_since = models.DateTimeField(
+        _("email bouncing since"), null=True, blank=True, editable=False
+    )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .models import Customer, Tag
@@ -48,15 +49,30 @@ def customer_create(*, tags: Iterable[Tag] = (), **fields) -> Customer:
 
 @transaction.atomic
 def customer_update(customer: Customer, *, tags: Iterable[Tag] | None = None, **fields) -> Customer:
-    """Change a customer's fields; the check-in date follows when its inputs change."""
+    """Change a customer's fields; the check-in date follows when its inputs change, and a
+    bouncing address that is changed is tried again."""
     for name, value in fields.items():
         setattr(customer, name, value)
+    if customer.email_bouncing_since is not None:
+        stored = Customer.objects.filter(pk=customer.pk).values_list("email", flat=True).first()
+        if normalise_email(customer.email) != normalise_email(stored):
+            customer.email_bouncing_since = None
     customer_normalise(customer)
     customer.full_clean()
     customer.save()
     if tags is not None:
         customer.tags.set(tags)
     return customer
+
+
+def customers_mark_bouncing(address: str) -> int:
+    """Mark the customers at ``address`` as bouncing, from a delivery report; how many."""
+    return (
+        Customer.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=normalise_email(address), email_bouncing_since__isnull=True)
+        .exclude(email="")
+        .update(email_bouncing_since=timezone.now())
+    )
 
 
 def customer_archive(customer: Customer) -> Customer:

@@ -5,6 +5,7 @@ import email
 import email.policy
 import email.utils
 import hashlib
+import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -16,6 +17,7 @@ from mailparser_reply import EmailReplyParser
 _AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 _DELIVERY_DAEMONS = ("mailer-daemon@", "postmaster@")
 DETAILS_LIMIT = 20_000
+_MESSAGE_IDS = re.compile(r"<[^<>\s]{1,250}>")
 
 
 @dataclass
@@ -30,6 +32,7 @@ class ParsedEmail:
     sender: str  # the From address, lower-cased
     sender_name: str
     recipients: list[str]  # To and Cc, lower-cased
+    references: list[str]  # the Message-IDs of In-Reply-To and References, nearest first
     sent_at: datetime.datetime | None
     text: str  # the new text, without the quoted history and the signature
     attachments: list[Attachment] = field(default_factory=list)
@@ -59,6 +62,7 @@ def parse(raw: bytes) -> ParsedEmail:
         sender=sender.strip().lower(),
         sender_name=" ".join(name.split())[:200],
         recipients=_addresses(message, "To") + _addresses(message, "Cc"),
+        references=_references(message),
         sent_at=_date(message),
         text=_new_text(message),
         attachments=_attachments(message),
@@ -73,6 +77,12 @@ def _addresses(message: EmailMessage, header: str) -> list[str]:
         for _name, address in email.utils.getaddresses(values)
         if "@" in address
     ]
+
+
+def _references(message: EmailMessage) -> list[str]:
+    found = _MESSAGE_IDS.findall(str(message.get("In-Reply-To", "")))
+    found += reversed(_MESSAGE_IDS.findall(str(message.get("References", ""))))
+    return list(dict.fromkeys(found))[:50]
 
 
 def _date(message: EmailMessage) -> datetime.datetime | None:

@@ -12,10 +12,13 @@ from django.utils.translation import gettext as _
 
 from core.errors import describe
 from customers.models import Customer
+from interactions.complaints.services import complaint_customer_replied
 from interactions.models import Interaction
 from interactions.services import interaction_log
 from voice.services import author_for
 
+from . import threads
+from .bounces import bounces_record
 from .models import InboundMessage
 from .parsing import ParsedEmail, parse
 
@@ -72,6 +75,11 @@ def _file(message: InboundMessage) -> None:
     parsed = read(message)
     if parsed.automatic:
         message.state, message.reason = State.IGNORED, parsed.automatic
+        bounced = bounces_record(bytes(message.raw))
+        if bounced:
+            message.reason += "; " + _("marked as bouncing: %(addresses)s") % {
+                "addresses": ", ".join(bounced)
+            }
         return
     customer = _customers([parsed.sender])[:1]
     if customer:
@@ -79,6 +87,9 @@ def _file(message: InboundMessage) -> None:
         log_on_timeline(
             message, parsed, customer, author_for(customer), Interaction.Initiator.CUSTOMER
         )
+        case = threads.case_replied_to(message, parsed, customer)
+        if case is not None:
+            complaint_customer_replied(case, text=parsed.text or parsed.subject)
         return
     staff = (
         get_user_model()

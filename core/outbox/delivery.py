@@ -15,6 +15,7 @@ from core.errors import describe
 from core.mail import MaybeSent
 from core.models import OutgoingEmail
 
+from .replies import reply_address
 from .signals import email_settled
 
 logger = logging.getLogger(__name__)
@@ -88,11 +89,16 @@ RETURNING *
 def _deliver(email: OutgoingEmail, smtp) -> bool | None:
     """True when sent; False when refused and the connection is still good; None when the
     connection should be dropped."""
+    headers = {**email.headers}
+    if email.message_id:
+        headers["Message-ID"] = email.message_id
+    reply_to = reply_address(email)
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
         to=[email.to],
-        headers=email.headers,
+        reply_to=[reply_to] if reply_to else None,
+        headers=headers,
         connection=smtp,
     )
     if email.body_html:

@@ -7,6 +7,7 @@ from core.enqueue import enqueue
 from core.models import OutgoingEmail
 
 from .delivery import in_batches
+from .replies import new_message_id
 from .tasks import send_emails
 
 
@@ -22,6 +23,8 @@ def email_queue(kind: str, *, to: str, subject: str, body_text: str, **fields) -
 def emails_queue(emails: list[OutgoingEmail]) -> list[OutgoingEmail]:
     """Queue these unsaved emails; they go out in batches once the caller's transaction
     commits. If the broker is down then, beat's sweep sends them a minute later."""
+    for email in emails:
+        email.message_id = email.message_id or new_message_id()
     emails = OutgoingEmail.objects.bulk_create(emails)
     _send_after_commit([email.pk for email in emails])
     return emails

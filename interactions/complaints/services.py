@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.people import person_name
 from customers.models import Customer
-from interactions.models import Complaint, ComplaintEvent, Interaction
+from interactions.models import Complaint, ComplaintEvent, Interaction, Reminder
 from interactions.services import interaction_log
 from interactions.signals import customer_experience_changed
 
@@ -194,3 +194,36 @@ def complaint_update(
         customer_experience_changed.send(sender=Complaint, customer_id=locked.customer_id)
     complaint.refresh_from_db()
     return complaint
+
+
+@transaction.atomic
+def complaint_customer_replied(complaint: Complaint, *, text: str, at=None) -> ComplaintEvent:
+    """A customer's reply about a case: on the case as their message, and a reminder for the
+    assignee (My day and their next digest). A reply to a case resolved or closed within
+    REOPEN_ON_REPLY_DAYS reopens it: the customer is not done with it."""
+    at = at or timezone.now()
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    event = ComplaintEvent.objects.create(
+        complaint=locked, kind=ComplaintEvent.Kind.REPLY, at=at, note=text
+    )
+    finished_at = locked.closed_at or locked.resolved_at
+    recently = at - datetime.timedelta(days=settings.REOPEN_ON_REPLY_DAYS)
+    if locked.status not in Complaint.OPEN_STATUSES and finished_at and finished_at >= recently:
+        complaint_transition(
+            locked,
+            to_status=Complaint.Status.OPEN,
+            actor=None,
+            note=_("Reopened: the customer replied."),
+        )
+    if locked.assignee_id:
+        today = timezone.localdate(at)
+        reminder = {"kind": Reminder.Kind.COMPLAINT_REPLY, "object_id": locked.pk, "due_on": today}
+        Reminder.objects.bulk_create(
+            [Reminder(**reminder, customer_id=locked.customer_id, recipient_id=locked.assignee_id)],
+            ignore_conflicts=True,
+        )
+        # A second reply the same day, after the first was dealt with, is news again.
+        Reminder.objects.filter(**reminder).exclude(state__in=Reminder.LIVE_STATES).update(
+            state=Reminder.State.PENDING, done_at=None
+        )
+    return event

@@ -172,6 +172,7 @@ class ComplaintEvent(models.Model):
         ASSIGNED = "assigned", _("Assigned")
         REMEDY = "remedy", _("Remedy")
         EMAIL = "email", _("Customer emailed")
+        REPLY = "reply", _("Customer replied")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind)

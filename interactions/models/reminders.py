@@ -24,7 +24,11 @@ class Reminder(models.Model):
         CHECK_IN = "check_in", _("Check-in due")
         FOLLOW_UP = "follow_up", _("Follow-up due")
         COMPLAINT_TARGET = "complaint_target", _("Complaint target")
+        COMPLAINT_REPLY = "complaint_reply", _("Customer replied")
         KEY_DATE = "key_date", _("Key date")
+
+    # Kinds about a case: object_id is the complaint, and the work is on its page.
+    COMPLAINT_KINDS = (Kind.COMPLAINT_TARGET, Kind.COMPLAINT_REPLY)
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -97,8 +101,8 @@ class Reminder(models.Model):
         return f"{self.get_kind_display()}: {self.customer} ({self.due_on})"
 
     def get_absolute_url(self):
-        """Where the work is: the case for a complaint target, else the customer."""
-        if self.kind == self.Kind.COMPLAINT_TARGET:
+        """Where the work is: the case for a complaint target or reply, else the customer."""
+        if self.kind in self.COMPLAINT_KINDS:
             return reverse("interactions:complaint", args=[self.object_id])
         return self.customer.get_absolute_url()
 

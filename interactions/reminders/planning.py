@@ -172,7 +172,7 @@ def follow_reassignments() -> int:
     moves = (
         ((K.CHECK_IN, K.KEY_DATE), Customer, "customer_id", "owner_id"),
         ((K.FOLLOW_UP,), FollowUp, "object_id", "assignee_id"),
-        ((K.COMPLAINT_TARGET,), Complaint, "object_id", "assignee_id"),
+        (Reminder.COMPLAINT_KINDS, Complaint, "object_id", "assignee_id"),
     )
     moved = 0
     for kinds, model, key, person in moves:

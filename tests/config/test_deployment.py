@@ -25,15 +25,16 @@ def _compose():
 
 
 def _program(command: str) -> list[str]:
-    """The program and its app: ['celery', '-A', 'config', 'worker'] or ['gunicorn', …]."""
+    """The program and its app: ['celery', '-A', 'config', 'worker'], ['gunicorn', …] or
+    ['python', 'manage.py', 'inbound_smtp']."""
     words = shlex.split(command.split("&&")[-1].strip().strip('"'))
     while "=" in words[0]:  # an environment variable set for the program
         words.pop(0)
-    return words[:4] if words[0] == "celery" else words[:2]
+    return words[: {"celery": 4, "python": 3}.get(words[0], 2)]
 
 
-def test_procfile_runs_web_worker_and_beat():
-    assert set(_procfile()) == {"web", "worker", "beat"}
+def test_procfile_runs_web_worker_beat_and_the_receiver():
+    assert set(_procfile()) == {"web", "worker", "beat", "inbound"}
 
 
 def _site_url(command: str, **env) -> str:
@@ -57,12 +58,16 @@ def _site_url(command: str, **env) -> str:
 
 def test_make_run_links_emails_to_the_port_the_web_server_listens_on():
     """honcho gives each process a PORT of its own (web 8123, worker 8223, beat 8323), and the
-    worker is the one that sends the emails."""
+    worker is the one that sends the emails. The receiver only stores mail and sends none."""
     processes = expand_processes(
         parse_procfile((ROOT / "Procfile").read_text()).processes, port=8123
     )
 
-    site_urls = {process.name: _site_url(process.cmd, **process.env) for process in processes}
+    site_urls = {
+        process.name: _site_url(process.cmd, **process.env)
+        for process in processes
+        if not process.name.startswith("inbound")
+    }
 
     assert site_urls == {
         "web.1": "http://127.0.0.1:8123",
@@ -81,10 +86,18 @@ def test_site_url_follows_port_unless_the_environment_names_it():
 
 
 def test_compose_has_every_service():
-    assert set(_compose()["services"]) == {"web", "worker", "beat", "db", "redis", "mail"}
+    assert set(_compose()["services"]) == {
+        "web",
+        "worker",
+        "beat",
+        "inbound",
+        "db",
+        "redis",
+        "mail",
+    }
 
 
-@pytest.mark.parametrize("process", ["web", "worker", "beat"])
+@pytest.mark.parametrize("process", ["web", "worker", "beat", "inbound"])
 def test_compose_runs_what_the_procfile_runs(process):
     compose_command = _compose()["services"][process]["command"]
 
