@@ -351,6 +351,7 @@ _send_emails_seconds = env.int("SEND_EMAILS_EVERY_SECONDS", default=10 if DEBUG 
 _planning_seconds = env.int("PLAN_REMINDERS_EVERY_SECONDS", default=30 if DEBUG else 15 * 60)
 _digest_seconds = env.int("SEND_DIGESTS_EVERY_SECONDS", default=30 if DEBUG else 5 * 60)
 _plan_surveys_seconds = env.int("PLAN_SURVEYS_EVERY_SECONDS", default=60 if DEBUG else 60 * 60)
+_imap_poll_seconds = env.int("INBOUND_IMAP_EVERY_SECONDS", default=60)
 # The dashboard's at-risk list is scored at most this often (front.at_risk).
 AT_RISK_CACHE_SECONDS = env.int("AT_RISK_CACHE_SECONDS", default=3 * 60)
 CELERY_BEAT_SCHEDULE = {
@@ -379,6 +380,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inbound.tasks.process_stranded_inbound",
         "schedule": 60,
     },
+    # New mail in the IMAP mailboxes of INBOUND_IMAP_URLS.
+    "poll-mailboxes": {
+        "task": "inbound.tasks.poll_mailboxes",
+        "schedule": _imap_poll_seconds,
+    },
     # A file check or an import whose worker went away (customers.imports.jobs).
     "resume-stranded-imports": {
         "task": "customers.imports.tasks.resume_stranded_imports",
@@ -402,8 +408,17 @@ INBOUND_SMTP_PORT = env.int("INBOUND_SMTP_PORT", default=2525)
 INBOUND_DOMAIN = env("INBOUND_DOMAIN", default="localhost")
 # A customer's reply to a case resolved or closed this recently reopens it.
 REOPEN_ON_REPLY_DAYS = env.int("REOPEN_ON_REPLY_DAYS", default=14)
-# A message above this size is refused at the SMTP conversation with 552.
+# A message above this size is refused at the SMTP conversation with 552, and left in its IMAP
+# mailbox with a note in the inbox.
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=10 * 1024 * 1024)
+# IMAP mailboxes polled for mail, comma-separated imaps://user:password@host[:port]/folder
+# (imap:// for a server on a trusted network without TLS). Mail on the server is never deleted,
+# moved or marked read.
+INBOUND_IMAP_URLS = env.list("INBOUND_IMAP_URLS", default=[])
+# Each network operation of a poll gives up after this long.
+INBOUND_IMAP_TIMEOUT = env.int("INBOUND_IMAP_TIMEOUT", default=30)
+# A mailbox not reached for this long is shown to managers on the dashboard, with its error.
+INBOUND_IMAP_QUIET_AFTER_SECONDS = env.int("INBOUND_IMAP_QUIET_AFTER_SECONDS", default=60 * 60)
 
 # Voice of the customer -----------------------------------------------------------------------
 # Surveys go out this many days after a complaint is resolved, and every N months to each active

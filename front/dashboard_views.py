@@ -8,6 +8,7 @@ from core.people import person_name
 from core.roles import manager_required
 from customers.forms import assignable_users
 from customers.models import Customer
+from inbound import selectors as inbound_selectors
 from interactions.models import Complaint, FollowUp, Interaction
 from interactions.reminders import selectors as reminder_selectors
 from voice import selectors as voice_selectors
@@ -30,7 +31,8 @@ def dashboard_view(request):
     # 16 queries whatever the data: session, user, manager check, open complaints counted,
     # complaints opened in the period, days counted through, summarised days, live days, staff
     # with their counts, net promoter score, recovery rate, the at-risk candidates scored, the
-    # worst of them loaded, failed reminders, unmet wants, emails that did not go.
+    # worst of them loaded, failed reminders, unmet wants, emails that did not go; and with IMAP
+    # mailboxes configured, those not reached lately.
     now = timezone.now()
     today = timezone.localdate(now)
     period = _period(request)
@@ -93,6 +95,7 @@ def dashboard_view(request):
             },
             "unmet_wants": voice_selectors.recent_unmet_wants(10),
             "failed_emails": outbox_selectors.failed_email_count(),
+            "unreachable_mailboxes": inbound_selectors.unreachable_mailboxes(),
         },
     )
 

@@ -21,6 +21,8 @@ class InboundMessage(models.Model):
         IGNORED = "ignored", _("Ignored as automatic mail")
         SET_ASIDE = "set_aside", _("Set aside by staff")
         FAILED = "failed", _("Failed")
+        # Above INBOUND_MAX_BYTES in an IMAP mailbox: its headers kept, the message left there.
+        TOO_BIG = "too_big", _("Too big: left in the mailbox")
 
     source = models.CharField(max_length=10, choices=Source)
     received_at = models.DateTimeField(auto_now_add=True)
@@ -65,3 +67,23 @@ class InboundMessage(models.Model):
 
     def __str__(self):
         return self.subject or self.dedupe_key
+
+
+class Mailbox(models.Model):
+    """Where polling of one IMAP folder of INBOUND_IMAP_URLS has got to. UIDs count only within
+    one UIDVALIDITY: when the server changes it, the folder is read again from the start, and the
+    Message-IDs already stored keep anything from coming in twice."""
+
+    # user@host:port/folder: the URL without its password.
+    key = models.CharField(max_length=500, unique=True)
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    # One worker polls a mailbox at a time: it holds it until then.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_reached_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self):
+        return self.key

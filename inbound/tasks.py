@@ -15,3 +15,12 @@ def process_inbound(message_id: int) -> str | None:
 def process_stranded_inbound() -> int:
     """File the messages left unprocessed a minute (every minute on beat)."""
     return processing.messages_process_stranded()
+
+
+@shared_task
+def poll_mailboxes() -> int:
+    """Store the new mail of the IMAP mailboxes (on beat, every INBOUND_IMAP_EVERY_SECONDS)."""
+    # imap stores through storing, which queues process_inbound from this module.
+    from . import imap
+
+    return imap.mailboxes_poll()

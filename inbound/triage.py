@@ -66,7 +66,8 @@ def message_create_customer(message: InboundMessage, *, by) -> Customer:
 
 def message_set_aside(message: InboundMessage, *, by) -> None:
     """Hide a message from the inbox; it stays stored."""
-    set_aside = InboundMessage.objects.filter(pk=message.pk, state=State.UNMATCHED).update(
+    waiting = (State.UNMATCHED, State.TOO_BIG)
+    set_aside = InboundMessage.objects.filter(pk=message.pk, state__in=waiting).update(
         state=State.SET_ASIDE, handled_by=by, processed_at=timezone.now()
     )
     if not set_aside:

@@ -1,7 +1,8 @@
 """Shared fixtures, and the rule that tests needing real services skip, or fail under CI.
 
 Every test has PostgreSQL (``make test`` starts one when DATABASE_URL names none). Markers:
-``redis`` needs CELERY_BROKER_URL=redis://..., ``browser`` needs Chromium. Without the service
+``redis`` needs CELERY_BROKER_URL=redis://..., ``browser`` needs Chromium, ``imap`` needs Dovecot
+(the tests start a server of their own). Without the service
 the test is skipped with the reason; with REQUIRE_SERVICES=1 (CI) a missing service fails the
 test instead, so nothing hides.
 """
@@ -16,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from .factories import UserFactory
+from .real_services import DOVECOT
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -26,11 +28,13 @@ def _missing_service(marker_name):
         return "needs Redis: set CELERY_BROKER_URL=redis://..."
     if marker_name == "browser" and not os.path.exists(CHROMIUM):
         return "needs Chromium (apt-get install chromium)"
+    if marker_name == "imap" and not os.path.exists(DOVECOT):
+        return "needs Dovecot (apt-get install dovecot-imapd)"
     return None
 
 
 def pytest_runtest_setup(item):
-    for marker in ("redis", "browser"):
+    for marker in ("redis", "browser", "imap"):
         if item.get_closest_marker(marker):
             reason = _missing_service(marker)
             if reason and REQUIRE_SERVICES:

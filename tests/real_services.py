@@ -1,11 +1,17 @@
 """Helpers for tests that talk to a real SMTP server and a real Celery worker."""
 
 import contextlib
+import os
+import pwd
+import shutil
 import socket
+import subprocess
+import tempfile
 import time
 import uuid
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
@@ -90,3 +96,82 @@ def private_queue(monkeypatch, prefix="rapport-test"):
         # Retries a stopped worker handed back would otherwise stay in Redis for good.
         with celery_app.connection_for_write() as conn:
             conn.default_channel.queue_delete(name)
+
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+
+_DOVECOT_CONF = """\
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+default_login_user = {login_user}
+default_internal_user = {login_user}
+mail_location = maildir:{root}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={root}/mail/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+@contextlib.contextmanager
+def dovecot_server(users: dict[str, str]):
+    """A Dovecot IMAP server of the test's own on 127.0.0.1 (plain IMAP, no TLS), with these
+    users and passwords; yields its port. As root its mail belongs to Dovecot's own user."""
+    # Not under pytest's tmp_path: Dovecot's unprivileged processes must reach the files.
+    root = Path(tempfile.mkdtemp(prefix="rapport-dovecot-"))
+    if os.geteuid() == 0:
+        account = pwd.getpwnam("dovecot")
+        login_user, uid, gid = "dovenull", account.pw_uid, account.pw_gid
+    else:
+        login_user = pwd.getpwuid(os.geteuid()).pw_name
+        uid, gid = os.geteuid(), os.getegid()
+    for folder in ("run", "state", "mail"):
+        (root / folder).mkdir(exist_ok=True)
+    os.chown(root / "mail", uid, gid)
+    root.chmod(0o755)
+    (root / "users").write_text("".join(f"{user}:{{PLAIN}}{pw}\n" for user, pw in users.items()))
+    port = free_port()
+    (root / "dovecot.conf").write_text(
+        _DOVECOT_CONF.format(root=root, port=port, uid=uid, gid=gid, login_user=login_user)
+    )
+    process = subprocess.Popen([DOVECOT, "-F", "-c", str(root / "dovecot.conf")])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                log = root / "dovecot.log"
+                assert process.poll() is None, log.read_text() if log.exists() else "no log"
+                assert time.monotonic() < deadline, "Dovecot did not start"
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        shutil.rmtree(root, ignore_errors=True)

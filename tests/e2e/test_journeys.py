@@ -2,20 +2,26 @@
 
 import datetime
 import re
+import smtplib
 import threading
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 
 from django.utils import dateformat, timezone
 
 from customers import imports
 from customers.models import Customer, CustomerImport
+from inbound.models import InboundMessage
+from inbound.smtp import receiver
 from interactions import tasks
 from interactions.complaints.services import complaint_transition
 from interactions.follow_ups.services import followup_create, followup_done
-from interactions.models import Complaint, Interaction, Reminder
+from interactions.models import Complaint, ComplaintEvent, Interaction, Reminder
 from interactions.reminders.planning import plan_reminders
 from interactions.services import interaction_log
 from tests.factories import PASSWORD, CustomerFactory, UserFactory
 from tests.interactions.factories import InteractionFactory
+from tests.real_services import free_port
 from voice.models import Survey
 from voice.surveys import plan_surveys
 
@@ -614,3 +620,84 @@ def test_staff_see_each_thing_due_once_and_check_in_from_my_day(page, roles):
     assert main.get_by_role("link", name="Sue Snooze").count() == 0
     sue_reminder = Reminder.objects.get(kind=Reminder.Kind.CHECK_IN, object_id=sue.pk)
     assert sue_reminder.snoozed_until == today + 7 * day
+
+
+# 9. Customer: a reply to the acknowledgement reaches the case and its assignee ------------------
+
+
+def _reply_to(ack, *, sender, text):
+    """The customer's reply to ``ack``, as a mail program writes one: to its Reply-To, threaded
+    on its Message-ID, a new line on top of the quoted history."""
+    reply = EmailMessage()
+    reply["From"], reply["To"] = sender, ack["Reply-To"]
+    reply["Subject"] = f"Re: {ack['Subject']}"
+    reply["Date"] = format_datetime(timezone.now())
+    reply["Message-ID"] = make_msgid(domain="mail.example.com")
+    reply["In-Reply-To"] = reply["References"] = ack["Message-ID"]
+    quoted = "\n".join(f"> {line}".rstrip() for line in text_of(ack).splitlines())
+    reply.set_content(f"{text}\n\nOn {ack['Date']}, {ack['From']} wrote:\n{quoted}\n")
+    return reply
+
+
+def test_customer_replies_to_the_acknowledgement_and_the_assignee_sees_it_on_the_case(
+    page, roles, inbox, worker
+):
+    sam = UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    # Already a customer of Sam's: a complaint from the form goes to the customer's owner.
+    ada = CustomerFactory(name="Ada Lovelace", email="ada@example.com", owner=sam)
+
+    visit(page, "/feedback/", "9-reply-01-feedback")
+    page.get_by_label("Your name").fill("Ada Lovelace")
+    page.get_by_label("Your email address").fill("ada@example.com")
+    page.get_by_label("Complaint").check()
+    page.get_by_label("Your message").fill("The engineer left the boiler leaking.")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url("**/feedback/thanks/")
+    check_page(page, "9-reply-02-thanks")
+
+    complaint = Complaint.objects.get(customer=ada)
+    assert complaint.assignee == sam
+    (ack,) = inbox.wait_for("ada@example.com", 1)
+    assert ack["Subject"] == f"We have your complaint (case #{complaint.pk})"
+    assert ack["Reply-To"].startswith("reply+") and ack["Message-ID"]
+
+    # Ada answers from her mail program; it reaches the inbound receiver, which stores it and
+    # queues it for the worker.
+    said = "The leak is back this morning, and worse than before."
+    reply = _reply_to(ack, sender="Ada Lovelace <ada@example.com>", text=said)
+    smtp = receiver(host="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        with smtplib.SMTP(smtp.hostname, smtp.port) as client:
+            assert client.send_message(reply) == {}
+    finally:
+        smtp.stop()
+    eventually(
+        lambda: InboundMessage.objects.filter(
+            dedupe_key=reply["Message-ID"], state=InboundMessage.State.FILED
+        ).exists(),
+        "the worker to file the reply",
+    )
+    event = ComplaintEvent.objects.get(complaint=complaint, kind=ComplaintEvent.Kind.REPLY)
+    assert event.note == said
+    reminder = Reminder.objects.get(kind=Reminder.Kind.COMPLAINT_REPLY, object_id=complaint.pk)
+    assert (reminder.recipient, reminder.state) == (sam, Reminder.State.PENDING)
+
+    log_in(page, "sam", PASSWORD, "9-reply-03-assignee")  # lands on My day
+    reminders = page.locator("section[aria-labelledby=reminders-heading]")
+    item = reminders.locator("li", has_text="Customer replied")
+    assert item.count() == 1
+    assert "Ada Lovelace" in item.inner_text()
+    case_link = item.get_by_role("link", name=f"Case #{complaint.pk}")
+    assert case_link.get_attribute("href") == f"/complaints/{complaint.pk}/"
+    case_link.click()
+    page.wait_for_url(f"**/complaints/{complaint.pk}/")
+    check_page(page, "9-reply-04-case")
+
+    happened = page.locator("section[aria-labelledby=events-heading]")
+    replied = happened.locator(f"#event-{event.pk}")
+    assert "Customer replied" in replied.inner_text()
+    assert replied.get_by_text(said).is_visible()
+    # The new words only: none of the quoted acknowledgement.
+    assert "Thank you for telling us" not in happened.inner_text()
+    assert " wrote:" not in happened.inner_text()
