@@ -1,5 +1,6 @@
 """Reading a raw email: who it is from and to, what it says, and whether a person wrote it."""
 
+import dataclasses
 import datetime
 import email
 import email.policy
@@ -18,6 +19,21 @@ _AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 _DELIVERY_DAEMONS = ("mailer-daemon@", "postmaster@")
 DETAILS_LIMIT = 20_000
 _MESSAGE_IDS = re.compile(r"<[^<>\s]{1,250}>")
+# "Fwd:" and its kin in the mail programs of English, German, Spanish and French speakers.
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|wg|rv|tr|enc)\s*:\s*", re.IGNORECASE)
+_FORWARD_MARKER = re.compile(
+    r"forwarded message|weitergeleitete nachricht|mensaje reenviado|message transf[ée]r[ée]",
+    re.IGNORECASE,
+)
+# A line of the header block a mail program writes above the text it forwards.
+_QUOTED_HEADER = re.compile(
+    r"^[ \t>*]*(from|von|de|date|datum|fecha|sent|gesendet|enviado|subject|betreff|asunto|to|an"
+    r"|para|cc)\*?[ \t]*:[ \t]*(.*)$",
+    re.IGNORECASE,
+)
+_FROM_NAMES = {"from", "von", "de"}
+_SUBJECT_NAMES = {"subject", "betreff", "asunto"}
+_DATE_NAMES = {"date", "datum", "fecha", "sent", "gesendet", "enviado"}
 
 
 @dataclass
@@ -37,6 +53,32 @@ class ParsedEmail:
     text: str  # the new text, without the quoted history and the signature
     attachments: list[Attachment] = field(default_factory=list)
     automatic: str = ""  # why no person wrote it, or ""
+    forwarded: "Forwarded | None" = None
+    forwarded_by: str = ""  # read as the forwarded email: who forwarded it
+
+
+@dataclass
+class Forwarded:
+    """The email someone forwarded: inline below the forwarder's note, or attached whole."""
+
+    sender: str
+    sender_name: str
+    subject: str
+    sent_at: datetime.datetime | None
+    text: str
+
+    def as_email(self, forward: ParsedEmail) -> ParsedEmail:
+        """The forward read as the original sender's email, with the forward's attachments."""
+        return dataclasses.replace(
+            forward,
+            sender=self.sender,
+            sender_name=self.sender_name,
+            subject=self.subject or _FORWARD_SUBJECT.sub("", forward.subject),
+            sent_at=self.sent_at,
+            text=self.text,
+            forwarded=None,
+            forwarded_by=forward.sender,
+        )
 
 
 def dedupe_key(raw: bytes) -> str:
@@ -55,19 +97,77 @@ def dedupe_key(raw: bytes) -> str:
 
 def parse(raw: bytes) -> ParsedEmail:
     message = email.message_from_bytes(raw, policy=email.policy.default)
-    senders = email.utils.getaddresses([str(value) for value in message.get_all("From", [])])
-    name, sender = next(((n, a) for n, a in senders if "@" in a), ("", ""))
+    name, sender = _sender(message)
+    subject = _subject(message)
+    body = _body_text(message)
     return ParsedEmail(
-        subject=" ".join(str(message.get("Subject", "")).split())[:200],
-        sender=sender.strip().lower(),
-        sender_name=" ".join(name.split())[:200],
+        subject=subject,
+        sender=sender,
+        sender_name=name,
         recipients=_addresses(message, "To") + _addresses(message, "Cc"),
         references=_references(message),
         sent_at=_date(message),
-        text=_new_text(message),
+        text=_latest_reply(body),
         attachments=_attachments(message),
         automatic=_automatic(message),
+        forwarded=_forwarded(message, subject, body),
     )
+
+
+def _sender(message: EmailMessage) -> tuple[str, str]:
+    """The From header's (name, lower-cased address)."""
+    senders = email.utils.getaddresses([str(value) for value in message.get_all("From", [])])
+    name, sender = next(((n, a) for n, a in senders if "@" in a), ("", ""))
+    return _printable(" ".join(name.split()))[:200], _printable(sender.strip().lower())
+
+
+def _subject(message: EmailMessage) -> str:
+    return _printable(" ".join(str(message.get("Subject", "")).split()))[:200]
+
+
+def _printable(text: str) -> str:
+    # PostgreSQL keeps no NUL in text, and no person meant one.
+    return text.replace("\x00", "")
+
+
+def _forwarded(message: EmailMessage, subject: str, body: str) -> Forwarded | None:
+    """The forwarded email, when this one says it forwards one and carries its sender."""
+    if not (_FORWARD_SUBJECT.match(subject) or _FORWARD_MARKER.search(body)):
+        return None
+    for part in message.walk():
+        if part.get_content_type() == "message/rfc822" and part.is_multipart():
+            inner = part.get_payload(0)
+            name, sender = _sender(inner)
+            if sender:
+                text = _latest_reply(_body_text(inner))
+                return Forwarded(sender, name, _subject(inner), _date(inner), text)
+    return _forwarded_inline(body)
+
+
+def _forwarded_inline(body: str) -> Forwarded | None:
+    lines = body.splitlines()
+    for start, line in enumerate(lines):
+        match = _QUOTED_HEADER.match(line)
+        if not match or match[1].lower() not in _FROM_NAMES or "@" not in match[2]:
+            continue
+        fields, end = {}, start
+        while end < len(lines) and (header := _QUOTED_HEADER.match(lines[end])):
+            fields.setdefault(header[1].lower(), header[2].strip())
+            end += 1
+        ((name, sender),) = email.utils.getaddresses([match[2]])[:1] or [("", "")]
+        if "@" not in sender:
+            continue
+        value = next((fields[key] for key in _SUBJECT_NAMES if key in fields), "")
+        sent = next((fields[key] for key in _DATE_NAMES if key in fields), "")
+        text = "\n".join(line.removeprefix(">").removeprefix(" ") for line in lines[end:])
+        return Forwarded(
+            sender=sender.strip().lower(),
+            sender_name=" ".join(name.split())[:200],
+            subject=" ".join(value.split())[:200],
+            sent_at=_parse_date(sent),
+            text=_latest_reply(text.strip()),
+        )
+    return None
 
 
 def _addresses(message: EmailMessage, header: str) -> list[str]:
@@ -86,8 +186,12 @@ def _references(message: EmailMessage) -> list[str]:
 
 
 def _date(message: EmailMessage) -> datetime.datetime | None:
+    return _parse_date(str(message.get("Date", "")))
+
+
+def _parse_date(value: str) -> datetime.datetime | None:
     try:
-        sent_at = email.utils.parsedate_to_datetime(str(message.get("Date", "")))
+        sent_at = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     return sent_at if sent_at and sent_at.tzinfo else None
@@ -120,14 +224,19 @@ def _part_text(part) -> str:
         return payload.decode("utf-8", errors="replace")
 
 
-def _new_text(message: EmailMessage) -> str:
+def _body_text(message: EmailMessage) -> str:
+    """The whole text of the message, quoted history and all."""
     body = message.get_body(preferencelist=("plain", "html"))
     if body is None:
         return ""
     text = _part_text(body)
     if body.get_content_type() == "text/html":
         text = strip_tags(text)
-    text = text.replace("\r\n", "\n").strip()
+    return _printable(text.replace("\r\n", "\n")).strip()
+
+
+def _latest_reply(text: str) -> str:
+    """The new text, without the quoted history and the signature."""
     reply = EmailReplyParser(languages=["en", "de", "es"]).read(text=text).latest_reply
     return (reply or text).strip()[:DETAILS_LIMIT]
 
@@ -136,5 +245,7 @@ def _attachments(message: EmailMessage) -> list[Attachment]:
     found = []
     for part in message.iter_attachments():
         payload = part.get_payload(decode=True) or b""
-        found.append(Attachment(part.get_filename() or _("(no name)"), len(payload)))
+        found.append(
+            Attachment(_printable(part.get_filename() or "") or _("(no name)"), len(payload))
+        )
     return found

@@ -46,7 +46,7 @@ def message_process(message_id: int) -> str | None:
         except Exception as error:
             message.state, message.reason = State.FAILED, describe(error)
         message.processed_at = timezone.now()
-        message.save(update_fields=["state", "reason", "processed_at", "from_address", "subject"])
+        message.save(update_fields=["state", "reason", "processed_at", *_READ_FIELDS])
     return message.state
 
 
@@ -62,8 +62,11 @@ EXCERPT_LENGTH = 300
 
 
 def read(message: InboundMessage) -> ParsedEmail:
-    """Parse the stored raw message, and keep on it what the pages show."""
+    """Parse the stored raw message, and keep on it what the pages show. An email a member of
+    staff forwarded is read as the original sender's: it is theirs, not the forwarder's."""
     parsed = parse(bytes(message.raw))
+    if parsed.forwarded and _staff(parsed.sender):
+        parsed = parsed.forwarded.as_email(parsed)
     message.from_address = parsed.sender[:320]
     message.from_name = parsed.sender_name
     message.subject = parsed.subject
@@ -84,26 +87,42 @@ def _file(message: InboundMessage) -> None:
     customer = _customers([parsed.sender])[:1]
     if customer:
         (customer,) = customer
+        forwarder = _staff(parsed.forwarded_by) if parsed.forwarded_by else None
         log_on_timeline(
-            message, parsed, customer, author_for(customer), Interaction.Initiator.CUSTOMER
+            message,
+            parsed,
+            customer,
+            forwarder or author_for(customer),
+            Interaction.Initiator.CUSTOMER,
         )
         case = threads.case_replied_to(message, parsed, customer)
-        if case is not None:
+        if case is not None and not forwarder:
             complaint_customer_replied(case, text=parsed.text or parsed.subject)
         return
-    staff = (
-        get_user_model()
-        .objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=parsed.sender, is_active=True)
-        .exclude(email="")
-        .first()
-    )
+    if parsed.forwarded_by:
+        # Forwarded by staff from someone who is not a customer: a person decides.
+        message.state = State.UNMATCHED
+        return
+    staff = _staff(parsed.sender)
     addressed = _customers(parsed.recipients) if staff and parsed.sender else []
     if not addressed:
         message.state = State.UNMATCHED
         return
     for customer in addressed:
         log_on_timeline(message, parsed, customer, staff, Interaction.Initiator.US)
+
+
+def _staff(address: str):
+    """The active member of staff with this address, or None."""
+    if not address:
+        return None
+    return (
+        get_user_model()
+        .objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=address, is_active=True)
+        .exclude(email="")
+        .first()
+    )
 
 
 def _customers(addresses: list[str]) -> list[Customer]:
