@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from core.outbox.delivery import emails_send
@@ -16,9 +17,11 @@ from inbound import processing
 from inbound.models import InboundMessage
 from inbound.smtp import receiver
 from interactions.complaints.emails import ACKNOWLEDGEMENT, complaint_email_queue
+from interactions.digests import schedule_digests
 from interactions.models import Complaint, ComplaintEvent, Reminder
 from tests.factories import CustomerFactory, UserFactory
 from tests.interactions.factories import ComplaintFactory
+from tests.outbox import send_queued
 from tests.real_services import Inbox, free_port, private_queue, smtp_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -158,3 +161,18 @@ def test_a_second_reply_after_the_first_was_dealt_with_reminds_again(smtp, case)
     Reminder.objects.update(state=Reminder.State.DONE, done_at=timezone.now())
     reply(smtp, subject=f"Re: case #{case.pk} once more")
     assert Reminder.objects.get().state == Reminder.State.PENDING
+
+
+def test_the_assignees_next_digest_tells_of_the_reply_and_links_the_case(settings, smtp, case):
+    settings.DIGEST_HOUR, settings.SITE_URL = 0, "http://127.0.0.1:8000"
+    case.assignee.email = "sam@ourshop.example"
+    case.assignee.save()
+    reply(smtp, subject=f"Re: case #{case.pk}")
+
+    assert schedule_digests() == 1
+    assert send_queued("digest") == 1
+
+    (digest,) = mail.outbox
+    assert digest.to == ["sam@ourshop.example"]
+    assert "Customer replied: Ada" in digest.body
+    assert f"http://127.0.0.1:8000/complaints/{case.pk}/" in digest.body
