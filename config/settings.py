@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "interactions",
     "voice",
     "inbound",
+    "announcements",
     "front",
 ]
 
@@ -375,6 +376,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "voice.tasks.plan_surveys",
         "schedule": _plan_surveys_seconds,
     },
+    # The next emails of the announcements that are due, at ANNOUNCEMENT_RATE_PER_MINUTE.
+    "send-announcements": {
+        "task": "announcements.tasks.send_announcements",
+        "schedule": 60,
+    },
     # Inbound mail stored but not processed a minute later (the broker was down).
     "process-stranded-inbound": {
         "task": "inbound.tasks.process_stranded_inbound",
@@ -419,6 +425,11 @@ INBOUND_IMAP_URLS = env.list("INBOUND_IMAP_URLS", default=[])
 INBOUND_IMAP_TIMEOUT = env.int("INBOUND_IMAP_TIMEOUT", default=30)
 # A mailbox not reached for this long is shown to managers on the dashboard, with its error.
 INBOUND_IMAP_QUIET_AFTER_SECONDS = env.int("INBOUND_IMAP_QUIET_AFTER_SECONDS", default=60 * 60)
+
+# Announcements -------------------------------------------------------------------------------
+# Emails of announcements handed to the outbox a minute at most, all announcements together,
+# so a large one keeps within what the mail provider accepts.
+ANNOUNCEMENT_RATE_PER_MINUTE = env.int("ANNOUNCEMENT_RATE_PER_MINUTE", default=600)
 
 # Voice of the customer -----------------------------------------------------------------------
 # Surveys go out this many days after a complaint is resolved, and every N months to each active

@@ -38,6 +38,8 @@ urlpatterns = [
     path("", include("interactions.urls")),
     path("", include("voice.urls")),
     path("", include("inbound.urls")),
+    path("", include("announcements.urls")),
     path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
+    path("", include(customer_urls.public_urlpatterns)),
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,7 @@ from core.models import OutgoingEmail
 from core.outbox.queue import emails_queue
 
 from .models import Customer
-from .unsubscribe import unsubscribe_headers, unsubscribe_url
+from .unsubscribe import ALL, MARKETING, unsubscribe_headers, unsubscribe_url
 
 
 def customer_email_queue(name: str, customer: Customer | None, context: dict, **kwargs):
@@ -23,20 +23,27 @@ def customer_email(
     about,
     to: str = "",
     secret: bool = False,
+    scope: str = ALL,
 ) -> OutgoingEmail | None:
     """The email ``name`` (templates/emails/<name>-*) to the customer, or to ``to`` for
     someone not (yet) a customer, ready to queue; None for a customer who opted out, whose
-    address bounces, or who has no address."""
+    address bounces, or who has no address.
+
+    ``scope`` MARKETING is for news and offers: only a customer with recorded consent gets one,
+    and its unsubscribe link (and a mail client's one-click) stops news and offers only.
+    """
     to = to or (customer.email if customer else "")
     if not to or (
         customer is not None and (customer.email_opt_out or customer.email_bouncing_since)
     ):
         return None
-    link = unsubscribe_url(customer) if customer else ""
+    if scope == MARKETING and (customer is None or not customer.has_marketing_consent):
+        return None
+    link = unsubscribe_url(customer, scope) if customer else ""
     return OutgoingEmail(
         kind=name,
         to=to,
-        headers=unsubscribe_headers(customer) if customer else {},
+        headers=unsubscribe_headers(customer, scope) if customer else {},
         about=about,
         person_id=customer.owner_id if customer else None,
         to_customer=True,

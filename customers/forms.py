@@ -59,6 +59,17 @@ class CustomerForm(forms.ModelForm):
         max_length=500,
         help_text=_("Separate tags with commas, e.g. weekly, vip."),
     )
+    marketing_consent = forms.BooleanField(
+        label=_("Agrees to marketing email"),
+        required=False,
+        # The page keeps the box as it was drawn, so that a change is the box's, not the
+        # customer's meanwhile: one who confirmed by email while staff edited stays agreed.
+        show_hidden_initial=True,
+        help_text=_(
+            "Tick only when they said yes to news and offers by email; untick when they take "
+            "it back. Service email (their cases, surveys) needs no consent."
+        ),
+    )
 
     class Meta:
         model = Customer
@@ -82,6 +93,9 @@ class CustomerForm(forms.ModelForm):
         self.fields["checkin_cadence_days"].widget.attrs.update(min=1, max=3650)
         if self.instance.pk:
             self.fields["tags_text"].initial = ", ".join(t.name for t in self.instance.tags.all())
+            self.fields["marketing_consent"].initial = (
+                self.instance.marketing_consent_at is not None
+            )
 
     def clean_email(self):
         email = normalise_email(self.cleaned_data.get("email"))
@@ -129,6 +143,13 @@ class CustomerForm(forms.ModelForm):
         return {
             name: value for name, value in self.cleaned_data.items() if name in self._meta.fields
         }
+
+    def marketing_consent_change(self) -> bool | None:
+        """True or False when the checkbox was ticked or unticked; None when left as it was,
+        so that saving other changes never records nor withdraws anything."""
+        if "marketing_consent" not in self.changed_data:
+            return None
+        return self.cleaned_data["marketing_consent"]
 
 
 class ReassignForm(BootstrapFieldsMixin, forms.Form):

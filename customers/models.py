@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models.functions import ExtractDay, ExtractMonth, Lower
 from django.urls import reverse
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.links import link
+from core.text_search import SEARCH_CONFIG
 
 from .querysets import CustomerQuerySet
 
@@ -64,6 +66,12 @@ class Customer(models.Model):
         ACTIVE = "active", _("Active")
         AT_RISK = "at_risk", _("At risk")
         LOST = "lost", _("Lost")
+
+    class ConsentSource(models.TextChoices):
+        PROFILE = "profile", _("Recorded by staff")
+        IMPORT = "import", _("CSV import")
+        FORM = "form", _("Public form")
+        DOUBLE_OPT_IN = "double_opt_in", _("Confirmed by email link")
 
     name = models.CharField(_("name"), max_length=200)
     company = models.CharField(_("company"), max_length=200, blank=True)
@@ -120,6 +128,33 @@ class Customer(models.Model):
     email_bouncing_since = models.DateTimeField(
         _("email bouncing since"), null=True, blank=True, editable=False
     )
+    # Consent to marketing email (news and offers), written only by customers.services. Service
+    # email (cases, surveys) needs none and goes to everyone not opted out. A withdrawal clears
+    # the consent and stamps when; the audit trail keeps what was agreed before.
+    marketing_consent_at = models.DateTimeField(
+        _("agreed to marketing email"), null=True, blank=True, editable=False
+    )
+    # A database default too: bench/seed.py COPYs customers naming only the columns it fills.
+    marketing_consent_source = models.CharField(
+        _("marketing consent recorded through"),
+        max_length=20,
+        choices=ConsentSource,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    marketing_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marketing consent recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    marketing_consent_withdrawn_at = models.DateTimeField(
+        _("withdrew marketing consent"), null=True, blank=True, editable=False
+    )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -148,6 +183,10 @@ class Customer(models.Model):
             ),
         ]
         indexes = [
+            # Announcements find the customers whose unmet wants mention their words.
+            GinIndex(
+                SearchVector("unmet_wants", config=SEARCH_CONFIG), name="customer_unmet_wants_fts"
+            ),
             # Sort keys of the list, each with id as a tie-breaker so deep pages stay stable.
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["-created_at", "id"], name="customer_created"),
@@ -192,6 +231,11 @@ class Customer(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def has_marketing_consent(self) -> bool:
+        """They agreed to news and offers by email, and take email at all."""
+        return self.marketing_consent_at is not None and not self.email_opt_out
 
     @property
     def temperament_tip(self) -> str:

@@ -31,6 +31,20 @@ class CustomerQuerySet(models.QuerySet):
     def archived(self):
         return self.filter(archived_at__isnull=False)
 
+    def emailable(self):
+        """Live customers we may write to: an address, not opted out, not bouncing. Service
+        email (a notice, a case) goes to all of them."""
+        return (
+            self.live()
+            .filter(email_opt_out=False, email_bouncing_since__isnull=True)
+            .exclude(email="")
+        )
+
+    def with_marketing_consent(self):
+        """Customers who agreed to marketing email and did not opt out of all email (as
+        Customer.has_marketing_consent); chain emailable() for those we can write to now."""
+        return self.filter(marketing_consent_at__isnull=False, email_opt_out=False)
+
     def owned_by(self, user):
         return self.filter(owner=user)
 

@@ -6,8 +6,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from . import services
 from .models import Customer
-from .unsubscribe import EXPIRED, read_unsubscribe_token
+from .unsubscribe import EXPIRED, MARKETING, SCOPES, read_scope, read_unsubscribe_token
 
 
 @login_not_required
@@ -17,19 +18,34 @@ from .unsubscribe import EXPIRED, read_unsubscribe_token
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
-    """GET asks (link scanners must not opt anyone out); POST opts the customer out."""
+    """GET asks (link scanners must not opt anyone out); POST stops what the customer chose:
+    news and offers only, or all email. A POST that chose nothing (a mail client's one-click)
+    stops what the link's scope says: all email, unless it came in a marketing email."""
     customer_id, status = read_unsubscribe_token(token)
     if status == EXPIRED:
         return render(request, "customers/unsubscribe.html", {"expired": True}, status=410)
     customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
     if customer is None:
         return render(request, "customers/unsubscribe.html", {"invalid": True}, status=404)
-    # Already out (by an earlier click, or by staff): say so rather than ask again.
-    done = customer.email_opt_out
+    scope = read_scope(request.GET.get("scope"))
+    stopped = None
     if request.method == "POST":
-        if not customer.email_opt_out:
+        choice = request.POST.get("stop")
+        stopped = choice if choice in SCOPES else scope
+        if stopped == MARKETING:
+            services.customer_consent_withdraw(customer)
+        elif not customer.email_opt_out:
             customer.email_opt_out = True
             customer._change_reason = "Unsubscribed through an email link"
             customer.save(update_fields=["email_opt_out", "updated_at"])
-        done = True
-    return render(request, "customers/unsubscribe.html", {"customer": customer, "done": done})
+    return render(
+        request,
+        "customers/unsubscribe.html",
+        {
+            "customer": customer,
+            # Already out (by an earlier click, or by staff): say so rather than ask again.
+            "done": customer.email_opt_out,
+            "news_stopped": stopped == MARKETING,
+            "scope": scope,
+        },
+    )

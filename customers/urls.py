@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit, import_views, views
+from . import audit, consent_views, import_views, views
 
 app_name = "customers"
 
@@ -18,4 +18,10 @@ urlpatterns = [
     path("<int:pk>/audit/", audit.customer_audit, name="audit"),
     path("<int:pk>/archive/", views.customer_archive, name="archive"),
     path("<int:pk>/restore/", views.customer_restore, name="restore"),
+]
+
+# Public pages at the site's root, outside the customers/ prefix and its namespace, like the
+# unsubscribe page: config/urls.py includes them with path("", include(public_urlpatterns)).
+public_urlpatterns = [
+    path("consent/<str:token>/", consent_views.marketing_consent, name="marketing-consent"),
 ]

@@ -62,7 +62,10 @@ def customer_create(request):
         if not manager:
             fields["owner"] = request.user
         customer = services.customer_create(
-            tags=tags_for_names(form.cleaned_data["tags_text"]), **fields
+            tags=tags_for_names(form.cleaned_data["tags_text"]),
+            marketing_consent=bool(form.marketing_consent_change()),
+            consent_by=request.user,
+            **fields,
         )
         messages.success(request, _("%(name)s was added.") % {"name": customer.name})
         return redirect(customer)
@@ -76,7 +79,11 @@ def customer_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         services.customer_update(
-            customer, tags=tags_for_names(form.cleaned_data["tags_text"]), **form.customer_fields()
+            customer,
+            tags=tags_for_names(form.cleaned_data["tags_text"]),
+            marketing_consent=form.marketing_consent_change(),
+            consent_by=request.user,
+            **form.customer_fields(),
         )
         messages.success(request, _("Changes to %(name)s were saved.") % {"name": customer.name})
         return redirect(customer)

@@ -54,11 +54,13 @@ def _csv_row(entry):
         status = item.get_to_status_display() if item.to_status else ""
         summary = f"#{item.complaint_id} {item.complaint.summary}: {item.get_kind_display()}"
         return [when, "complaint", status, summary, item.note, by, "", ""]
-    assert entry.type == FOLLOW_UP
-    done = f"done {item.done_at:%Y-%m-%d}" if item.done_at else f"due {item.due_on:%Y-%m-%d}"
-    by = person_name(item.assignee)
-    kind = "promise" if item.promised else "follow-up"
-    return [when, "follow-up", kind, item.summary, done, by, "", ""]
+    if entry.type == FOLLOW_UP:
+        done = f"done {item.done_at:%Y-%m-%d}" if item.done_at else f"due {item.due_on:%Y-%m-%d}"
+        by = person_name(item.assignee)
+        kind = "promise" if item.promised else "follow-up"
+        return [when, "follow-up", kind, item.summary, done, by, "", ""]
+    by = person_name(item.timeline_by) if item.timeline_by else ""
+    return [when, entry.type, str(item.timeline_label), item.timeline_summary, "", by, "", ""]
 
 
 @manager_required

@@ -36,9 +36,22 @@ class _Source:
     kinds: tuple[str, ...] | None  # the kind filters it answers to ("" for none), None: all
 
 
+def timeline_source_add(entry_type: str, rows: str, *, time: str, author: str, loader) -> None:
+    """A higher layer's entries on the timeline (announcements sent, say): ``rows`` selects
+    their (type, id, time) for one customer, and ``loader`` loads them; each loaded object has
+    ``timeline_label``, ``timeline_summary``, ``timeline_by`` and ``get_absolute_url``. They
+    answer to no kind filter but "all"."""
+    if entry_type in _LOADERS:
+        return
+    attribute = time.rpartition(".")[2]
+    _SOURCES.append(_Source(entry_type, rows, time, attribute, author, kinds=("",)))
+    _TIME_ATTRIBUTES[entry_type] = attribute
+    _LOADERS[entry_type] = loader
+
+
 # Written out rather than built with the ORM: built, the union and its count took longer to
 # compile than to run, and the profile shows them on every visit.
-_SOURCES = (
+_SOURCES = [
     _Source(
         INTERACTION,
         f"SELECT '{INTERACTION}' AS entry_type, id, occurred_at AS happened_at "
@@ -66,7 +79,7 @@ _SOURCES = (
         author="created_by_id",
         kinds=("", Interaction.Kind.FOLLOW_UP),
     ),
-)
+]
 
 
 class TimelineRows:

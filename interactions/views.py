@@ -101,7 +101,9 @@ def profile_context(request, customer: Customer, people: list) -> dict:
 
 def customer_detail(request, pk):
     # The tags are read where the page shows them: prefetched, they took longer to load.
-    customer = get_object_or_404(Customer.objects.select_related("owner"), pk=pk)
+    customer = get_object_or_404(
+        Customer.objects.select_related("owner", "marketing_consent_by"), pk=pk
+    )
     people = list(assignable_users())
     return render(
         request,

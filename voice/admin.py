@@ -25,6 +25,8 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
         "acknowledgement_attempts",
         "acknowledgement_error",
         "acknowledged_at",
+        "wants_news",
+        "news_confirmation_at",
     ]
     actions = ["process_again"]
 

@@ -54,6 +54,11 @@ class FeedbackForm(forms.Form):
     order_ref = forms.CharField(
         label=_("Order or invoice reference (optional)"), max_length=100, required=False
     )
+    wants_news = forms.BooleanField(
+        label=_("Send me news and offers by email"),
+        required=False,
+        help_text=_("We email you a link to confirm it first. Stop them whenever you like."),
+    )
     # The honeypot: hidden from people (and screen readers), filled in by form-filling bots.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -89,7 +94,7 @@ class FeedbackForm(forms.Form):
     def submission_fields(self) -> dict:
         return {
             name: self.cleaned_data[name]
-            for name in ("name", "email", "phone", "topic", "message", "order_ref")
+            for name in ("name", "email", "phone", "topic", "message", "order_ref", "wants_news")
         }
 
 

@@ -1,8 +1,11 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text_search import SEARCH_CONFIG
 from customers.models import Customer
 from interactions.models import Complaint, Interaction
 
@@ -63,6 +66,13 @@ class FeedbackSubmission(models.Model):
     acknowledgement_attempts = models.PositiveSmallIntegerField(default=0)
     acknowledgement_error = models.TextField(blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # They ticked "Send me news and offers": nothing is recorded until they confirm by the link
+    # emailed to the address, which goes once (claimed by setting news_confirmation_at) when the
+    # submission is processed and its customer known.
+    wants_news = models.BooleanField(_("asked for news and offers"), default=False)
+    news_confirmation_at = models.DateTimeField(
+        _("news confirmation handled"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -162,6 +172,8 @@ class Survey(models.Model):
             ),
         ]
         indexes = [
+            # Announcements find the customers whose survey wishes mention their words.
+            GinIndex(SearchVector("unmet_want", config=SEARCH_CONFIG), name="survey_wish_fts"),
             # The planner's "surveyed lately?" test, and the loyalty loader's latest answer.
             models.Index(fields=["customer", "-created_at"], name="survey_customer_recent"),
             models.Index(

@@ -24,6 +24,7 @@ from core.addresses import keyed_hash
 from core.errors import describe
 from core.models import OutgoingEmail
 from core.roles import MANAGER_GROUP
+from customers.consent import CONSENT_LINK_DAYS, consent_url
 from customers.emails import customer_email_queue
 from customers.models import Customer
 from customers.services import customer_create, normalise_email
@@ -101,6 +102,7 @@ def feedback_store(
     client_address: str,
     phone: str = "",
     order_ref: str = "",
+    wants_news: bool = False,
     spam: bool = False,
 ) -> FeedbackSubmission:
     """Store a public form submission as written, committed on its own; feedback_process
@@ -112,6 +114,7 @@ def feedback_store(
         topic=topic,
         message=message,
         order_ref=order_ref,
+        wants_news=wants_news,
         client_hash=client_hash(client_address),
         state=State.SPAM if spam else State.RECEIVED,
         acknowledgement=Ack.NOT_SENT if spam else Ack.PENDING,
@@ -226,6 +229,7 @@ def _process(submission: FeedbackSubmission) -> None:
     submission.state = State.PROCESSED
     submission.error = ""
     submission.save()
+    feedback_news_confirmation_queue(submission)
 
 
 def _create_customer(submission: FeedbackSubmission) -> Customer:
@@ -297,6 +301,28 @@ def feedback_acknowledgement_queue(submission_id: int) -> bool:
         )
         if email is None:
             FeedbackSubmission.objects.filter(pk=submission_id).update(acknowledgement=Ack.NOT_SENT)
+    return email is not None
+
+
+def feedback_news_confirmation_queue(submission: FeedbackSubmission) -> bool:
+    """Queue the email that asks the sender to confirm they want news and offers, once per
+    submission that asked for it, in the caller's transaction; False when it was handled
+    already, or there is nothing to ask (no customer yet, consent already recorded, or they
+    take no email)."""
+    claimed = FeedbackSubmission.objects.filter(
+        pk=submission.pk, wants_news=True, news_confirmation_at__isnull=True
+    ).update(news_confirmation_at=timezone.now())
+    customer = submission.customer
+    if not claimed or customer is None or customer.marketing_consent_at is not None:
+        return False
+    email = customer_email_queue(
+        "marketing-consent",
+        customer,
+        {"confirm_url": consent_url(customer), "days": CONSENT_LINK_DAYS},
+        about=submission,
+        # The link signs them up: the outbox forgets it once the email is sent.
+        secret=True,
+    )
     return email is not None
 
 

@@ -168,3 +168,16 @@ class Cleaner:
             raise BadCell(
                 _("'%(value)s' is not yes or no; write yes or no.") % {"value": shown(value)}
             ) from None
+
+    def _clean_marketing_consent(self, value: str) -> tuple[str, bool]:
+        # Not a field: the import records consent (or its withdrawal) with its date and source.
+        try:
+            return "marketing_consent", _BOOLEANS[value.lower()]
+        except KeyError:
+            raise BadCell(
+                _(
+                    "'%(value)s' is not yes or no; write yes if they agreed to marketing email, "
+                    "no if not, or leave the cell empty."
+                )
+                % {"value": shown(value)}
+            ) from None

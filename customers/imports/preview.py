@@ -13,7 +13,13 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from ..models import Customer, CustomerImport
-from ..services import CHECKIN_INPUTS, refresh_next_checkin, refresh_phone
+from ..services import (
+    CHECKIN_INPUTS,
+    CONSENT_FIELDS,
+    consent_apply,
+    refresh_next_checkin,
+    refresh_phone,
+)
 from .reading import Reader, Row, RowError
 
 CHUNK_SIZE = 1000
@@ -140,11 +146,33 @@ def _existing_by_email(emails: list[str], *, with_tags: bool) -> dict[str, Custo
     return {customer.email_ci: customer for customer in queryset}
 
 
-def _apply(customer: Customer, row: Row) -> tuple[list[str], list[str] | None]:
+def consent_from_file(customer: Customer, agrees: bool, *, by=None) -> bool:
+    """Put a file's marketing_consent cell on the customer, without saving; False if it changes
+    nothing.
+
+    yes records consent (through the import, by whoever imports it), but never over a
+    withdrawal: a list from elsewhere must not sign up someone who told us no; staff who hear
+    otherwise tick the box on the profile. no withdraws consent the customer has, and records
+    nothing for one never asked, so that an exported file imports unchanged.
+    """
+    if agrees:
+        if customer.marketing_consent_at or customer.marketing_consent_withdrawn_at:
+            return False
+        return consent_apply(customer, True, source=Customer.ConsentSource.IMPORT, by=by)
+    if customer.marketing_consent_at is None:
+        return False
+    return consent_apply(customer, False)
+
+
+def _apply(customer: Customer, row: Row, consent_by=None) -> tuple[list[str], list[str] | None]:
     """Put the row's values on the customer: (fields that changed, new tags or None if the same)."""
     changed = [name for name, value in row.values.items() if getattr(customer, name) != value]
     for name in changed:
         setattr(customer, name, row.values[name])
+    if row.marketing_consent is not None and consent_from_file(
+        customer, row.marketing_consent, by=consent_by
+    ):
+        changed.extend(CONSENT_FIELDS)
     if "phone" in changed:
         refresh_phone(customer)
         changed.append("phone_e164")
@@ -172,6 +200,7 @@ def run(
     reader = Reader(text)
     preview = Preview(errors=reader.errors)
     update = duplicates == CustomerImport.Duplicates.UPDATE
+    consent_by = getattr(writer, "user", None)
     for chunk in _chunked(reader.rows(), CHUNK_SIZE):
         existing = _existing_by_email([r.email for r in chunk if r.email], with_tags=update)
         for row in chunk:
@@ -185,7 +214,7 @@ def run(
             if not update:
                 action = Duplicate.SKIP
             else:
-                fields, tags = _apply(customer, row)
+                fields, tags = _apply(customer, row, consent_by)
                 action = Duplicate.UPDATE if fields or tags is not None else Duplicate.UNCHANGED
                 if writer and action == Duplicate.UPDATE:
                     writer.update(customer, fields, tags)

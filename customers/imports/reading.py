@@ -17,8 +17,9 @@ from core.csv_downloads import FORMULA_STARTS
 from ..fields import CUSTOMER_FIELDS
 from .cells import BadCell, Cleaner, shown
 
-# The columns a file may have, in the order the export writes them.
-COLUMNS = CUSTOMER_FIELDS
+# The columns a file may have, in the order the export writes them; marketing_consent last, so
+# that files laid out before it existed still line up.
+COLUMNS = (*CUSTOMER_FIELDS, "marketing_consent")
 
 
 class ImportFileError(Exception):
@@ -114,6 +115,7 @@ class Row:
     number: int
     values: dict[str, object]  # model field name -> value, for the non-blank cells only
     tags: list[str] | None  # None when the cell is blank
+    marketing_consent: bool | None = None  # None when the cell is blank
 
     @property
     def email(self) -> str:
@@ -224,7 +226,7 @@ class Reader:
             )
             return None
         values: dict[str, object] = {}
-        tags = None
+        tags = consent = None
         ok = True
         for index, column in enumerate(columns):
             value = undefuse(cells[index].strip()) if index < len(cells) else ""
@@ -252,9 +254,11 @@ class Reader:
                 continue
             if name == "tags":
                 tags = cleaned
+            elif name == "marketing_consent":
+                consent = cleaned
             else:
                 values[name] = cleaned
-        row = Row(number, values, tags)
+        row = Row(number, values, tags, consent)
         if row.email:
             first = self._first_row_by_email.setdefault(row.email, number)
             if first != number:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Customer, CustomerImport, Tag
 from ..services import customer_normalise
-from .preview import Preview, run
+from .preview import Preview, consent_from_file, run
 from .reading import Row
 
 HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user")
@@ -104,6 +104,8 @@ class Writer:
     def create(self, row: Row) -> None:
         customer = Customer(**row.values)
         customer_normalise(customer)
+        if row.marketing_consent:
+            consent_from_file(customer, True, by=self.user)
         self.creates.append((customer, row.tags))
 
     def update(self, customer: Customer, fields: list[str], tags: list[str] | None) -> None:

@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PUBLIC = {
     "healthz",
     "unsubscribe",
+    "marketing-consent",
     "login",
     "password_reset",
     "password_reset_done",
@@ -63,7 +64,8 @@ def test_anonymous_is_sent_to_login(client, name, route):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "name", sorted(PUBLIC - {"password_reset_confirm", "unsubscribe", "voice:survey"})
+    "name",
+    sorted(PUBLIC - {"password_reset_confirm", "unsubscribe", "marketing-consent", "voice:survey"}),
 )
 def test_public_pages_answer_anonymous(client, name):
     route = dict(PAGES)[name]
@@ -76,6 +78,7 @@ def test_unsubscribe_answers_anonymous_without_a_login(client):
     # A made-up token: not found, but never a detour through the login page.
     assert client.get("/unsubscribe/not-a-real-token/").status_code == 404
     assert client.get("/survey/not-a-real-token/").status_code == 404
+    assert client.get("/consent/not-a-real-token/").status_code == 404
 
 
 @pytest.mark.django_db

@@ -51,6 +51,8 @@ def test_export_is_a_streamed_csv_with_bom_header_and_every_field(manager_client
         email_opt_out=True,
         next_checkin_due=datetime.date(2024, 2, 14),
         tags=[weekly, vip],
+        marketing_consent_at=timezone.now(),
+        marketing_consent_source=Customer.ConsentSource.PROFILE,
     )
     CustomerFactory(name="Bob", email="", phone="", owner=None, company="")
 
@@ -81,8 +83,11 @@ def test_export_is_a_streamed_csv_with_bom_header_and_every_field(manager_client
         "checkin_cadence_days": "30",
         "birthday": "1815-12-10",
         "email_opt_out": "yes",
+        # Recorded consent, whatever the opt-out: importing "no" would withdraw it.
+        "marketing_consent": "yes",
     }
     assert (bob["name"], bob["owner"], bob["tags"], bob["email_opt_out"]) == ("Bob", "", "", "no")
+    assert bob["marketing_consent"] == "no"
     assert (bob["checkin_cadence_days"], bob["birthday"], bob["segment"]) == ("", "", "")
 
 
@@ -135,6 +140,11 @@ def test_export_then_import_in_update_mode_changes_nothing(manager_client, staff
             checkin_cadence_days=7 if n == 3 else None,
             birthday=datetime.date(1990, 5, n + 1) if n % 2 else None,
             email_opt_out=n == 1,
+            # Agreed, agreed but opted out of all email, withdrew, never asked.
+            marketing_consent_at=timezone.now() if n < 2 else None,
+            marketing_consent_source=Customer.ConsentSource.IMPORT if n < 2 else "",
+            marketing_consent_by=staff_user if n < 2 else None,
+            marketing_consent_withdrawn_at=timezone.now() if n == 2 else None,
         )
         customer.tags.set([vip, weekly][: n % 3])
         customer.next_checkin_due = customer.compute_next_checkin_due()

@@ -1,14 +1,25 @@
-"""The unsubscribe link in every customer email: no login, asks first, one-click POST works."""
+"""The unsubscribe link in every customer email: no login, asks first, one-click POST works;
+from a marketing email it stops news and offers only, unless the customer chooses all email."""
 
 import time
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from customers.emails import customer_email
 from customers.models import Customer
-from customers.unsubscribe import SALT, unsubscribe_headers, unsubscribe_token, unsubscribe_url
+from customers.unsubscribe import (
+    ALL,
+    MARKETING,
+    SALT,
+    unsubscribe_headers,
+    unsubscribe_token,
+    unsubscribe_url,
+)
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +206,181 @@ def test_a_link_from_an_email_kept_for_months_still_works(client, customer):
     assert response.status_code == 200
     assert "You are unsubscribed" in response.content.decode()
     assert Customer.objects.get(pk=customer.pk).email_opt_out is True
+
+
+# News and offers only -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fan():
+    """A customer who agreed to news and offers."""
+    return CustomerFactory(
+        email="fan@example.com",
+        marketing_consent_at=timezone.now(),
+        marketing_consent_source=Customer.ConsentSource.PROFILE,
+    )
+
+
+def _marketing_path(customer):
+    return _path(customer) + "?scope=marketing"
+
+
+def test_a_marketing_emails_link_and_headers_say_so(fan):
+    url = unsubscribe_url(fan, scope=MARKETING)
+
+    assert url == unsubscribe_url(fan) + "?scope=marketing"
+    assert unsubscribe_headers(fan, scope=MARKETING)["List-Unsubscribe"] == f"<{url}>"
+    assert "?" not in unsubscribe_url(fan, scope=ALL)
+
+
+def test_an_unknown_scope_is_a_programming_error(fan):
+    with pytest.raises(ValueError):
+        unsubscribe_url(fan, scope="everything")
+
+
+def test_the_page_offers_news_only_or_all_email(client, fan):
+    content = client.get(_path(fan)).content.decode()
+
+    assert "Stop news and offers only" in content
+    assert "Stop all email" in content
+    assert 'name="stop" value="marketing"' in content and 'name="stop" value="all"' in content
+
+
+def test_opening_either_link_changes_nothing(client, fan):
+    for path in (_path(fan), _marketing_path(fan)):
+        assert client.get(path).status_code == 200
+    fan.refresh_from_db()
+    assert fan.has_marketing_consent and not fan.email_opt_out
+    assert fan.history.count() == 1
+
+
+def test_choosing_news_only_withdraws_consent_and_keeps_service_email(fan):
+    client = Client(enforce_csrf_checks=True)
+    token = client.get(_path(fan)).context["csrf_token"]
+
+    response = client.post(_path(fan), {"csrfmiddlewaretoken": str(token), "stop": "marketing"})
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "No more news and offers" in content
+    assert "Stop all email" in content  # they may still go further
+    fan.refresh_from_db()
+    assert fan.marketing_consent_at is None and fan.marketing_consent_withdrawn_at is not None
+    assert fan.email_opt_out is False
+    assert fan.history.first().history_change_reason == "Marketing consent withdrawn"
+
+
+def test_choosing_all_email_opts_out_as_before_even_from_a_marketing_link(client, fan):
+    response = client.post(_marketing_path(fan), {"stop": "all"})
+
+    assert "You are unsubscribed" in response.content.decode()
+    fan.refresh_from_db()
+    assert fan.email_opt_out is True
+    assert fan.marketing_consent_at is not None  # the record stands; the opt-out wins
+
+
+def test_a_one_click_from_a_marketing_email_stops_news_only(fan):
+    url = unsubscribe_headers(fan, scope=MARKETING)["List-Unsubscribe"].strip("<>")
+    path = url.removeprefix(settings.SITE_URL)
+    assert path == _marketing_path(fan)
+
+    response = Client(enforce_csrf_checks=True).post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 200
+    fan.refresh_from_db()
+    assert fan.marketing_consent_at is None and fan.marketing_consent_withdrawn_at is not None
+    assert fan.email_opt_out is False
+
+
+def test_a_one_click_from_any_other_email_still_stops_all_email(fan):
+    response = Client(enforce_csrf_checks=True).post(
+        _path(fan), "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 200
+    fan.refresh_from_db()
+    assert fan.email_opt_out is True
+
+
+@pytest.mark.parametrize("scope", ["everything", "MARKETING", "", "marketing,all"])
+def test_an_unknown_scope_in_a_link_stops_all_email(client, fan, scope):
+    client.post(
+        _path(fan) + f"?scope={scope}", "List-Unsubscribe=One-Click", content_type="text/plain"
+    )
+
+    fan.refresh_from_db()
+    assert fan.email_opt_out is True
+
+
+def test_an_unknown_choice_falls_back_to_the_links_scope(client, fan):
+    client.post(_marketing_path(fan), {"stop": "nothing"})
+
+    fan.refresh_from_db()
+    assert fan.marketing_consent_at is None and fan.email_opt_out is False
+
+
+def test_stopping_news_twice_changes_nothing_more(client, fan):
+    client.post(_marketing_path(fan))
+    fan.refresh_from_db()
+    withdrawn, history = fan.marketing_consent_withdrawn_at, fan.history.count()
+
+    response = client.post(_marketing_path(fan))
+
+    assert "No more news and offers" in response.content.decode()
+    fan.refresh_from_db()
+    assert fan.marketing_consent_withdrawn_at == withdrawn
+    assert fan.history.count() == history
+
+
+def test_stopping_news_when_never_asked_records_the_no(client, customer):
+    client.post(_path(customer), {"stop": "marketing"})
+
+    customer.refresh_from_db()
+    assert customer.marketing_consent_withdrawn_at is not None
+    assert customer.email_opt_out is False
+
+
+def test_an_expired_or_bad_marketing_link_changes_nothing(client, fan):
+    for path, status in (
+        (f"/unsubscribe/{_token_made_days_ago(fan, 366)}/?scope=marketing", 410),
+        ("/unsubscribe/nonsense/?scope=marketing", 404),
+    ):
+        assert client.post(path, {"stop": "marketing"}).status_code == status
+    fan.refresh_from_db()
+    assert fan.has_marketing_consent
+
+
+# The emails that carry the link ---------------------------------------------------------------
+
+
+def test_a_marketing_email_goes_only_to_a_customer_who_agreed(fan, customer):
+    assert customer_email("survey", customer, {}, about=customer, scope=MARKETING) is None
+    assert (
+        customer_email("survey", None, {}, about=fan, to="x@example.com", scope=MARKETING) is None
+    )
+
+    email = customer_email("survey", fan, {}, about=fan, scope=MARKETING)
+
+    assert email.headers["List-Unsubscribe"] == f"<{unsubscribe_url(fan, scope=MARKETING)}>"
+    assert unsubscribe_url(fan, scope=MARKETING) in email.body_text
+
+
+def test_a_marketing_email_honours_the_opt_out_and_a_bounce(fan):
+    Customer.objects.filter(pk=fan.pk).update(email_opt_out=True)
+    fan.refresh_from_db()
+    assert customer_email("survey", fan, {}, about=fan, scope=MARKETING) is None
+
+    fan.email_opt_out, fan.email_bouncing_since = False, timezone.now()
+    assert customer_email("survey", fan, {}, about=fan, scope=MARKETING) is None
+
+
+def test_a_service_email_still_goes_to_someone_who_stopped_news(client, fan):
+    client.post(_marketing_path(fan))
+    fan.refresh_from_db()
+
+    email = customer_email("survey", fan, {}, about=fan)
+
+    assert email is not None
+    assert email.headers["List-Unsubscribe"] == f"<{unsubscribe_url(fan)}>"

@@ -701,3 +701,63 @@ def test_customer_replies_to_the_acknowledgement_and_the_assignee_sees_it_on_the
     # The new words only: none of the quoted acknowledgement.
     assert "Thank you for telling us" not in happened.inner_text()
     assert " wrote:" not in happened.inner_text()
+
+
+# 10. Manager: tell the customers who asked for Saturday opening ---------------------------------
+
+
+def test_manager_announces_saturday_opening_to_those_who_asked(page, roles, inbox, worker):
+    UserFactory(
+        username="mona",
+        first_name="Mona",
+        last_name="Manager",
+        role="Manager",
+        email="mona@ourshop.example",
+    )
+    agreed = {"marketing_consent_at": timezone.now()}
+    ada = CustomerFactory(
+        name="Ada Lovelace", email="ada@example.com", unmet_wants="Open on Saturdays!", **agreed
+    )
+    CustomerFactory(name="Bo Brummell", unmet_wants="Could you open on a Saturday?", **agreed)
+    CustomerFactory(name="Cy Twombly", unmet_wants="Cheaper parking", **agreed)
+    CustomerFactory(name="Di Fossey", unmet_wants="Saturday opening")  # never agreed to news
+
+    log_in(page, "mona", PASSWORD, "10-announce-01")
+    visit(page, "/announcements/", "10-announce-02-list")
+    page.get_by_role("link", name="New announcement").click()
+    page.wait_for_url("**/announcements/new/")
+    check_page(page, "10-announce-03-compose")
+    page.get_by_label("Subject").fill("Now open on Saturdays")
+    page.get_by_role("textbox", name="Message").fill("From this week, **9 to 5** on Saturdays.")
+    page.get_by_label("Marketing").check()
+    page.get_by_label("Unmet wants mention").fill("Saturday opening")
+    page.get_by_label("Only customers whose wishes match").check()
+    page.get_by_role("button", name="Save and preview").click()
+    page.wait_for_url(re.compile(r".*/announcements/\d+/$"))
+    check_page(page, "10-announce-04-preview")
+
+    main = page.locator("main")
+    assert "Goes to 2 customers" in main.inner_text()
+    assert "no marketing consent" in main.inner_text()  # Di asked, but never agreed to news
+    wishes = page.locator("#matched-wishes").inner_text()
+    assert "Ada Lovelace: Open on Saturdays!" in wishes  # in a <q>, quoted by the browser
+    assert "Bo Brummell" in wishes and "Cy Twombly" not in wishes
+
+    page.get_by_role("button", name="Send me a test").click()
+    page.wait_for_url(re.compile(r".*/announcements/\d+/$"))
+    (test,) = inbox.wait_for("mona@ourshop.example", 1)
+    assert test["Subject"] == "[Test] Now open on Saturdays"
+
+    page.get_by_role("button", name="Send to 2 customers").click()
+    page.wait_for_url(re.compile(r".*/announcements/\d+/$"))
+    check_page(page, "10-announce-05-sending")
+    inbox.wait_for("ada@example.com", 1)
+    # The bar follows the worker without the page being loaded again.
+    page.wait_for_function("() => document.querySelector('progress')?.value === 100")
+    assert "2 sent, 0 failed, 0 still to go" in main.inner_text()
+    check_page(page, "10-announce-06-sent")
+
+    visit(page, f"/customers/{ada.pk}/", "10-announce-07-timeline")
+    entry = page.locator(".timeline-entry", has_text="Announcement sent")
+    assert "Now open on Saturdays" in entry.inner_text()
+    assert "Open on Saturdays!" in entry.inner_text()

@@ -128,6 +128,27 @@ MATRIX = {
                                      post=(LOGIN,       REDIRECT,    REDIRECT,    REDIRECT)),
     "inbound:retry":                 row((LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
                                      post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    # Announcements are the managers'; on the world's draft, a pause, resume or cancel is
+    # answered with where it stands, and marks no wishes
+    "announcements:list":            row((LOGIN,       DENIED,      DENIED,      OK)),
+    "announcements:new":             row((LOGIN,       DENIED,      DENIED,      OK),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    "announcements:detail":          row((LOGIN,       DENIED,      DENIED,      OK)),
+    "announcements:edit":            row((LOGIN,       DENIED,      DENIED,      OK),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    "announcements:progress":        row((LOGIN,       DENIED,      DENIED,      OK)),
+    "announcements:send":            row((LOGIN,       DENIED,      DENIED,      NOT_ALLOWED),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    "announcements:test":            row((LOGIN,       DENIED,      DENIED,      NOT_ALLOWED),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    "announcements:wishes-met":      row((LOGIN,       DENIED,      DENIED,      NOT_ALLOWED),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    "announcements:pause":           row((LOGIN,       DENIED,      DENIED,      NOT_ALLOWED),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    "announcements:resume":          row((LOGIN,       DENIED,      DENIED,      NOT_ALLOWED),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    "announcements:cancel":          row((LOGIN,       DENIED,      DENIED,      NOT_ALLOWED),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
     # Public: the feedback form, surveys and unsubscribing, whoever is logged in or not
     "voice:feedback":                row((OK,          OK,          OK,          OK),
                                      post=(REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
@@ -135,6 +156,8 @@ MATRIX = {
     "voice:survey":                  row((OK,          OK,          OK,          OK),
                                      post=(OK,          OK,          OK,          OK)),
     "unsubscribe":                   row((OK,          OK,          OK,          OK),
+                                     post=(OK,          OK,          OK,          OK)),
+    "marketing-consent":             row((OK,          OK,          OK,          OK),
                                      post=(OK,          OK,          OK,          OK)),
     # The admin site's own pages; only staff-flagged users (managers) get past its login
     "admin:index":                   row((ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK)),
@@ -193,7 +216,15 @@ ADMIN_MODELS = {
 # fmt: on
 
 # POSTs that are allowed and yet write nothing of the app's.
-POST_WRITES_NOTHING = {"logout", "admin:auth_user_delete", "admin:customers_customer_delete"}
+POST_WRITES_NOTHING = {
+    "logout",
+    "admin:auth_user_delete",
+    "admin:customers_customer_delete",
+    "announcements:wishes-met",
+    "announcements:pause",
+    "announcements:resume",
+    "announcements:cancel",
+}
 
 
 def expected_row(pattern):

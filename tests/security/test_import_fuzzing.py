@@ -99,6 +99,7 @@ def valid_cell(column: str, row: int):
         "tags": st.lists(plain_text(1, 20), max_size=3).map("|".join),
         "checkin_cadence_days": st.integers(1, 3650).map(str),
         "email_opt_out": st.sampled_from(["yes", "no", "TRUE", "false", "1", "0", ""]),
+        "marketing_consent": st.sampled_from(["yes", "no", "TRUE", "false", "1", "0", ""]),
     }[column]
 
 
@@ -117,6 +118,7 @@ BAD_CELLS = {
     "birthday": "31/12/1990",
     "checkin_cadence_days": "0",
     "email_opt_out": "maybe",
+    "marketing_consent": "ja",
 }
 
 
@@ -311,6 +313,7 @@ VALID_ROW = {
     "checkin_cadence_days": "30",
     "birthday": "1990-12-31",
     "email_opt_out": "no",
+    "marketing_consent": "yes",
 }
 
 

@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from announcements.models import Announcement
 from core.models import OutgoingEmail
+from customers.consent import consent_token
 from customers.imports import import_upload_create
 from customers.models import Customer, Tag
 from customers.unsubscribe import unsubscribe_token
@@ -81,6 +83,7 @@ class World:
     tag: Tag
     login_records: dict
     email: object = None
+    announcement: object = None
     sessions: dict = field(default_factory=dict)
 
     def log_in_everyone(self) -> None:
@@ -192,6 +195,9 @@ def build_world() -> World:
         feedback=FeedbackSubmissionFactory(customer=customer),
         tag=tag,
         login_records=login_records,
+        announcement=Announcement.objects.create(
+            subject="Now open on Saturdays", body="9 to 5.", created_by=manager
+        ),
         email=OutgoingEmail.objects.create(
             kind="digest",
             to=staff.email,
@@ -214,6 +220,13 @@ PATH_KWARGS = {
     "inbound:create-customer": lambda w: {"pk": w.unmatched_email.pk},
     "inbound:set-aside": lambda w: {"pk": w.unmatched_email.pk},
     "inbound:retry": lambda w: {"pk": w.failed_email.pk},
+    **{
+        f"announcements:{name}": lambda w: {"pk": w.announcement.pk}
+        for name in (
+            *("detail", "edit", "progress", "send", "test", "wishes-met"),
+            *("pause", "resume", "cancel"),
+        )
+    },
     "customers:detail": lambda w: {"pk": w.customer.pk},
     "customers:edit": lambda w: {"pk": w.customer.pk},
     "customers:audit": lambda w: {"pk": w.customer.pk},
@@ -236,6 +249,7 @@ PATH_KWARGS = {
     "interactions:history-csv": lambda w: {"pk": w.customer.pk},
     "voice:survey": lambda w: {"token": w.survey_token},
     "unsubscribe": lambda w: {"token": w.unsubscribe_token},
+    "marketing-consent": lambda w: {"token": consent_token(w.customer)},
 }
 
 # admin/<app>/<model>/...: the page kind, read from the route.
@@ -347,6 +361,10 @@ def _interaction_fields(summary: str) -> dict:
     }
 
 
+def _announcement_fields() -> dict:
+    return {"subject": "Now open on Sundays", "body": "10 to 4.", "kind": "service"}
+
+
 def _tomorrow() -> str:
     return (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
 
@@ -369,6 +387,14 @@ POST_BODIES = {
     "inbound:create-customer": lambda w: {},
     "inbound:set-aside": lambda w: {},
     "inbound:retry": lambda w: {},
+    "announcements:new": lambda w: _announcement_fields(),
+    "announcements:edit": lambda w: _announcement_fields(),
+    "announcements:send": lambda w: {"send_at": ""},
+    "announcements:test": lambda w: {},
+    "announcements:wishes-met": lambda w: {},
+    "announcements:pause": lambda w: {},
+    "announcements:resume": lambda w: {},
+    "announcements:cancel": lambda w: {},
     "interactions:log": lambda w: _interaction_fields("Rang about the order"),
     "interactions:interaction-edit": lambda w: _interaction_fields("Called about green tea"),
     "interactions:follow-up-new": lambda w: {
@@ -405,6 +431,7 @@ POST_BODIES = {
         "comment": "",
     },
     "unsubscribe": lambda w: {},
+    "marketing-consent": lambda w: {},
     "login": lambda w: {"username": "olive", "password": PASSWORD},
     "logout": lambda w: {},
     "password_change": lambda w: {

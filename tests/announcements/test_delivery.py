@@ -1,0 +1,85 @@
+"""An announcement end to end: Redis, two real Celery workers, a real SMTP server; one worker
+dies in the middle, and still each customer gets the email once."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import task_postrun
+
+from announcements import sending, services
+from announcements.models import Announcement, Recipient
+from announcements.tasks import send_announcements
+from config.celery import app as celery_app
+from customers.models import Customer
+from tests.factories import UserFactory
+from tests.interactions.test_digest_delivery import TaskLog
+from tests.real_services import Inbox, private_queue, smtp_server
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+CUSTOMERS = 2_000
+
+
+@pytest.fixture
+def inbox(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.ANNOUNCEMENT_RATE_PER_MINUTE = 100_000
+    with smtp_server(settings, Inbox()) as handler:
+        yield handler
+
+
+def test_two_workers_and_one_that_dies_deliver_each_email_once(inbox, monkeypatch):
+    Customer.objects.bulk_create(
+        [Customer(name=f"Customer {n}", email=f"c{n}@example.com") for n in range(CUSTOMERS)]
+    )
+    manager = UserFactory(username="mona", role="Manager")
+    announcement = services.announcement_save(
+        Announcement(created_by=manager), subject="Now open on Saturdays", body="9 to 5."
+    )
+    queue_for = sending.emails_queue
+    batches = []
+
+    def dies_on_the_third_batch(emails):
+        batches.append(len(emails))
+        if len(batches) == 3:
+            raise SoftTimeLimitExceeded()  # as a worker stopped in the middle of its work
+        return queue_for(emails)
+
+    monkeypatch.setattr(sending, "emails_queue", dies_on_the_third_batch)
+    log = TaskLog()
+    task_postrun.connect(log.record, weak=False)
+    try:
+        with private_queue(monkeypatch) as queue:
+            workers = [
+                start_worker(
+                    celery_app,
+                    pool="threads",
+                    concurrency=2,
+                    perform_ping_check=False,
+                    shutdown_timeout=30,
+                    queues=[queue],
+                )
+                for _ in range(2)
+            ]
+            with workers[0], workers[1]:
+                services.announcement_send(announcement)  # queues the task on commit
+                log.wait_for("send_announcements", 1)
+                # The batch the worker died in is still waiting; beat's next run sends it.
+                send_announcements.delay()
+                send_announcements.delay()  # a second worker's copy, racing the first
+                log.wait_for("send_announcements", 3)
+                deadline = time.monotonic() + 120
+                while len(inbox.envelopes) < CUSTOMERS and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                time.sleep(1)  # anything sent twice would arrive now
+    finally:
+        task_postrun.disconnect(log.record)
+
+    assert len(batches) >= 5  # two before it died, the rest after
+    addresses = [address for envelope in inbox.envelopes for address in envelope.rcpt_tos]
+    assert len(addresses) == CUSTOMERS
+    assert len(set(addresses)) == CUSTOMERS
+    assert not Recipient.objects.exclude(state=Recipient.State.QUEUED).exists()
+    announcement.refresh_from_db()
+    assert announcement.state == Announcement.State.SENT
