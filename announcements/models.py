@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Announcement(models.Model):
@@ -44,6 +45,8 @@ class Announcement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The audit trail: who wrote, sent, paused or cancelled it, and when.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-id"]

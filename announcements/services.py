@@ -56,20 +56,28 @@ def announcement_send(announcement: Announcement, *, at: datetime.datetime | Non
     later = at is not None and at > now
     locked.state = State.SCHEDULED if later else State.SENDING
     locked.send_at = at if later else now
-    locked.save(update_fields=["state", "send_at"])
+    locked._change_reason = f"Sent to {len(ids)} customers"
+    locked.save()
     if not later:
         transaction.on_commit(partial(enqueue, send_announcements), robust=True)
     announcement.refresh_from_db()
     return len(ids)
 
 
-def _move(announcement: Announcement, states, to: str) -> None:
-    moved = Announcement.objects.filter(pk=announcement.pk, state__in=states).update(state=to)
-    if not moved:
+def _move(announcement: Announcement, states, to: str, **fields) -> None:
+    """Under the row's lock, so a batch being queued finishes first; saved, so the audit trail
+    shows who moved it."""
+    locked = Announcement.objects.select_for_update().filter(pk=announcement.pk).first()
+    if locked is None or locked.state not in states:
         raise WrongState
+    locked.state = to
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save()
     announcement.refresh_from_db()
 
 
+@transaction.atomic
 def announcement_pause(announcement: Announcement) -> None:
     _move(announcement, [State.SCHEDULED, State.SENDING], State.PAUSED)
 
@@ -83,8 +91,12 @@ def announcement_resume(announcement: Announcement) -> None:
 def announcement_cancel(announcement: Announcement) -> None:
     """Stop it for good: what is not yet handed to the outbox is never sent."""
     with transaction.atomic():
-        _move(announcement, [State.SCHEDULED, State.SENDING, State.PAUSED], State.CANCELLED)
-        Announcement.objects.filter(pk=announcement.pk).update(finished_at=timezone.now())
+        _move(
+            announcement,
+            [State.SCHEDULED, State.SENDING, State.PAUSED],
+            State.CANCELLED,
+            finished_at=timezone.now(),
+        )
         announcement.recipients.filter(state=Recipient.State.PENDING).update(
             state=Recipient.State.SKIPPED, reason="cancelled"
         )
