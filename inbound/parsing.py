@@ -5,7 +5,9 @@ import datetime
 import email
 import email.policy
 import email.utils
+import functools
 import hashlib
+import html
 import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -34,6 +36,33 @@ _QUOTED_HEADER = re.compile(
 _FROM_NAMES = {"from", "von", "de"}
 _SUBJECT_NAMES = {"subject", "betreff", "asunto"}
 _DATE_NAMES = {"date", "datum", "fecha", "sent", "gesendet", "enviado"}
+# What a mail program puts in an HTML body that is no text of the email: the stylesheet, the
+# scripts and the head's title.
+_HTML_UNSEEN = re.compile(r"<(head|style|script)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+# Headers short enough to keep once parsed: any MIME header, not a long References or To.
+_KEPT_HEADER_LENGTH = 1000
+
+
+@functools.lru_cache(maxsize=256)
+def _header(name: str, value: str):
+    return email.policy.default.header_fetch_parse(name, value)
+
+
+class _ReadOncePolicy(email.policy.EmailPolicy):
+    """policy.default, parsing a header value once. The email package parses a header each time
+    it is read: Content-Type some fifteen times a message as its parts are walked. Parsed headers
+    are immutable, so the last few hundred short ones are kept, and the Content-Types that recur
+    from message to message are parsed once for all of them."""
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name") or len(value) > _KEPT_HEADER_LENGTH:
+            return super().header_fetch_parse(name, value)
+        return _header(name, value)
+
+
+_POLICY = _ReadOncePolicy()
 
 
 @dataclass
@@ -96,8 +125,9 @@ def dedupe_key(raw: bytes) -> str:
 
 
 def parse(raw: bytes) -> ParsedEmail:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    name, sender = _sender(message)
+    message = email.message_from_bytes(raw, policy=_POLICY)
+    senders = _mailboxes(message, "From")
+    name, sender = _sender(senders)
     subject = _subject(message)
     body = _body_text(message)
     return ParsedEmail(
@@ -109,14 +139,18 @@ def parse(raw: bytes) -> ParsedEmail:
         sent_at=_date(message),
         text=_latest_reply(body),
         attachments=_attachments(message),
-        automatic=_automatic(message),
+        automatic=_automatic(message, senders),
         forwarded=_forwarded(message, subject, body),
     )
 
 
-def _sender(message: EmailMessage) -> tuple[str, str]:
-    """The From header's (name, lower-cased address)."""
-    senders = email.utils.getaddresses([str(value) for value in message.get_all("From", [])])
+def _mailboxes(message: EmailMessage, header: str) -> list[tuple[str, str]]:
+    """The (name, address) pairs of every ``header`` of the message, in order."""
+    return email.utils.getaddresses([str(value) for value in message.get_all(header, [])])
+
+
+def _sender(senders: list[tuple[str, str]]) -> tuple[str, str]:
+    """The first sender's (name, lower-cased address)."""
     name, sender = next(((n, a) for n, a in senders if "@" in a), ("", ""))
     return _printable(" ".join(name.split()))[:200], _printable(sender.strip().lower())
 
@@ -137,7 +171,7 @@ def _forwarded(message: EmailMessage, subject: str, body: str) -> Forwarded | No
     for part in message.walk():
         if part.get_content_type() == "message/rfc822" and part.is_multipart():
             inner = part.get_payload(0)
-            name, sender = _sender(inner)
+            name, sender = _sender(_mailboxes(inner, "From"))
             if sender:
                 text = _latest_reply(_body_text(inner))
                 return Forwarded(sender, name, _subject(inner), _date(inner), text)
@@ -171,12 +205,11 @@ def _forwarded_inline(body: str) -> Forwarded | None:
 
 
 def _addresses(message: EmailMessage, header: str) -> list[str]:
-    values = [str(value) for value in message.get_all(header, [])]
-    return [
-        address.strip().lower()
-        for _name, address in email.utils.getaddresses(values)
-        if "@" in address
-    ]
+    return _lowered(_mailboxes(message, header))
+
+
+def _lowered(mailboxes: list[tuple[str, str]]) -> list[str]:
+    return [address.strip().lower() for _name, address in mailboxes if "@" in address]
 
 
 def _references(message: EmailMessage) -> list[str]:
@@ -197,7 +230,7 @@ def _parse_date(value: str) -> datetime.datetime | None:
     return sent_at if sent_at and sent_at.tzinfo else None
 
 
-def _automatic(message: EmailMessage) -> str:
+def _automatic(message: EmailMessage, senders: list[tuple[str, str]]) -> str:
     auto_submitted = str(message.get("Auto-Submitted", "")).strip().lower()
     if auto_submitted and auto_submitted != "no":
         return _("an automatic reply (Auto-Submitted: %(value)s)") % {"value": auto_submitted}
@@ -207,7 +240,7 @@ def _automatic(message: EmailMessage) -> str:
     if message.get("X-Autoreply") or message.get("X-Autorespond"):
         return _("an automatic reply (X-Autoreply)")
     if message.get_content_type() == "multipart/report" or any(
-        sender.startswith(_DELIVERY_DAEMONS) for sender in _addresses(message, "From")
+        sender.startswith(_DELIVERY_DAEMONS) for sender in _lowered(senders)
     ):
         return _("a delivery report")
     if message.get("List-Id") or message.get("List-Unsubscribe"):
@@ -231,8 +264,14 @@ def _body_text(message: EmailMessage) -> str:
         return ""
     text = _part_text(body)
     if body.get_content_type() == "text/html":
-        text = strip_tags(text)
+        text = _html_text(text)
     return _printable(text.replace("\r\n", "\n")).strip()
+
+
+def _html_text(markup: str) -> str:
+    """What an HTML body says: the text of its body, without tags or entities."""
+    # Entities after the tags, so that an escaped "&lt;b&gt;" stays as the text it was.
+    return html.unescape(strip_tags(_HTML_UNSEEN.sub("", markup)))
 
 
 def _latest_reply(text: str) -> str:

@@ -4,6 +4,7 @@ customer who wrote it."""
 
 import re
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 
 from core.models import OutgoingEmail
@@ -14,22 +15,40 @@ from .models import InboundMessage
 from .parsing import ParsedEmail
 
 _CASE_NUMBER = re.compile(r"\bcase\s*#\s*(\d{1,18})\b", re.IGNORECASE)
+_SIGNED_PREFIX = "reply+"
 
 
 def case_replied_to(message: InboundMessage, parsed: ParsedEmail, customer) -> Complaint | None:
     cases = Complaint.objects.filter(customer=customer)
     case_type = ContentType.objects.get_for_model(Complaint).pk
-    about_cases = OutgoingEmail.objects.filter(about_type_id=case_type)
-    for address in [*parsed.recipients, *message.envelope_to.split()]:
+    for address in _signed_addresses([*parsed.recipients, *message.envelope_to.split()]):
         email = email_replied_to(address)
         if email is not None and email.about_type_id == case_type:
             case = cases.filter(pk=email.about_id).first()
             if case is not None:
                 return case
-    if parsed.references:
-        email = about_cases.filter(message_id__in=parsed.references).order_by("-pk").first()
+    references = _ours(parsed.references)
+    if references:
+        email = (
+            OutgoingEmail.objects.filter(about_type_id=case_type, message_id__in=references)
+            .order_by("-pk")
+            .first()
+        )
         case = cases.filter(pk=email.about_id).first() if email else None
         if case is not None:
             return case
     number = _CASE_NUMBER.search(parsed.subject)
     return cases.filter(pk=int(number[1])).first() if number else None
+
+
+def _signed_addresses(addresses: list[str]) -> list[str]:
+    """The addresses that may be a signed Reply-To: most mail was sent to none."""
+    return [address for address in addresses if address.strip().lower().startswith(_SIGNED_PREFIX)]
+
+
+def _ours(references: list[str]) -> list[str]:
+    """The Message-IDs Rapport may have made (core.outbox.replies.new_message_id: all end in
+    @INBOUND_DOMAIN), so that a reply to mail from anyone else costs no query. A reply to an
+    email sent before INBOUND_DOMAIN changed is found by its Reply-To or case number only."""
+    ending = f"@{settings.INBOUND_DOMAIN}>".lower()
+    return [reference for reference in references if reference.lower().endswith(ending)]

@@ -7,14 +7,16 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.utils import timezone
 
 from core.outbox.delivery import emails_send
 from core.outbox.queue import email_queue
 from core.outbox.replies import email_replied_to, reply_address
-from inbound import processing
+from inbound import processing, threads
 from inbound.models import InboundMessage
+from inbound.parsing import parse
 from inbound.smtp import receiver
 from interactions.complaints.emails import ACKNOWLEDGEMENT, complaint_email_queue
 from interactions.digests import schedule_digests
@@ -119,6 +121,22 @@ def test_a_reply_found_by_its_references_alone_lands_on_the_case(settings, smtp,
     references = f"<older@example.com> {email.message_id}"
     assert reply(smtp, References=references, subject="Re: hello") == "filed"
     assert replies_on(case) == ["It is still cold."]
+
+
+def test_a_reply_naming_only_message_ids_made_elsewhere_looks_up_no_email(
+    settings, case, django_assert_num_queries
+):
+    settings.INBOUND_DOMAIN = "rapport.example"
+    parsed = parse(
+        b"From: ada@example.com\r\nTo: log@rapport.example\r\nSubject: Re: hello\r\n"
+        b"References: <a@mail.example.com> <b@rapport.example.org>\r\n\r\nHi\r\n"
+    )
+    ContentType.objects.get_for_model(Complaint)  # cached from then on, as in a worker
+    with django_assert_num_queries(0):
+        found = threads.case_replied_to(
+            InboundMessage(envelope_to="log@rapport.example"), parsed, case.customer
+        )
+    assert found is None
 
 
 def test_a_reply_found_by_the_case_number_in_its_subject_lands_on_the_case(smtp, case):
