@@ -20,17 +20,18 @@ def announcement_email(
     recipient: Recipient | None = None,
     to="",
     test=False,
+    html: str | None = None,
 ) -> OutgoingEmail | None:
     """Ready to queue: to the recipient's customer (None if they take no email now), or a
     ``test`` to ``to``. Its Reply-To names the recipient, so a reply lands on that customer
-    alone."""
+    alone. ``html`` is the body as body_html renders it, when the caller has it already."""
     email = customer_email(
         KIND,
         customer,
         {
             "announcement": announcement,
             # Sanitised to a few tags by body_html.
-            "body_html": mark_safe(body_html(announcement.body)),
+            "body_html": mark_safe(body_html(announcement.body) if html is None else html),
             "test": test,
         },
         about=recipient or announcement,

@@ -11,8 +11,10 @@ gunicorn (2 workers, DEBUG off, bench/settings.py) and load every page and its f
 separate process (bench/load.py), choosing the candidates again every few minutes meanwhile;
 then the jobs in-process: planning reminders, 5,000 digests to a local aiosmtpd server,
 10,000 inbound emails stored and filed by one worker (bench/inbound.py, which puts back what
-filing changed), a 100,000-row CSV import in a child process (time and peak RSS), and loyalty
-recomputation over a sample, extrapolated to every customer.
+filing changed), an announcement's audience with its wishes matched over every customer and
+10,000 of its emails queued and sent over SMTP by one worker (bench/announcements.py, which
+takes back what it wrote), a 100,000-row CSV import in a child process (time and peak RSS),
+and loyalty recomputation over a sample, extrapolated to every customer.
 The database is the bench's own: everything in it is replaced.
 """
 
@@ -481,6 +483,16 @@ def job_inbound(count):
     return measure(count)
 
 
+def job_announcements(count):
+    """An announcement's audience previewed over every customer, then ``count`` of its emails
+    queued and sent over SMTP by this process. After the inbound job and before the import, for
+    the same reason as inbound: it gives customers wishes and consent and puts them back (and
+    vacuums), so the import and the loyalty job after it see the seeded book."""
+    from bench.announcements import measure
+
+    return measure(count)
+
+
 def job_loyalty(sample):
     import random
 
@@ -603,6 +615,34 @@ def markdown(results):
                 jobs["inbound_per_second_one_worker"] >= 100,
             )
         )
+    if "announce_preview_seconds" in jobs:
+        previews, indexes = jobs["announce_previews"], jobs["announce_wish_indexes_read"]
+        slowest = max(preview["seconds"] for preview in previews.values())
+        rows.append(
+            (
+                f'announcement audience, wishes "Saturday opening" matched over '
+                f"{jobs['announce_customers']:,} customers",
+                f"{jobs['announce_preview_seconds']} s (median of 5; marketing "
+                f"{previews['marketing']['seconds']} s, only the wishers "
+                f"{previews['service_only_wishers']['seconds']} s; "
+                f"{previews['service']['matched_total']:,} wishers; GIN indexes read: "
+                f"{verdict(all(indexes.values()))}); fixing {jobs['announce_recipients']:,} "
+                f"recipients {jobs['announce_fix_seconds']} s",
+                "< 1 s",
+                slowest < 1,
+            )
+        )
+    if "announce_per_second_one_worker" in jobs:
+        rows.append(
+            (
+                "send an announcement (render, queue, SMTP; 1 worker)",
+                f"{jobs['announce_per_second_one_worker']}/s ({jobs['announce_recipients']:,} "
+                f"in {jobs['announce_queue_seconds']} s queueing + "
+                f"{jobs['announce_send_seconds']} s sending)",
+                "≥ 200/s",
+                jobs["announce_per_second_one_worker"] >= 200,
+            )
+        )
     if "import_seconds" in jobs:
         rows.append(
             (
@@ -711,7 +751,7 @@ def update_readme(table):
                 "`DATABASE_URL` set: `bench/seed.py`, `bench/dashboard.py`, "
                 "`bench/import_customers.py --rows 10000`, `bench/plan_reminders.py`, "
                 "`bench/inbound.py` (on a seeded database; `--profile 30` shows where filing's "
-                "time goes). After a "
+                "time goes), `bench/announcements.py` (likewise; `--profile 30`). After a "
                 "SCALE=1 and a SCALE=3 run, `bench/scaling.py <one.json> <three.json>` compares "
                 "them and `bench/interleave.py <url of one> <url of three>` loads both in turn."
             ),
@@ -735,6 +775,7 @@ def main():
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--loyalty-sample", type=int, default=2000)
     parser.add_argument("--inbound-messages", type=int, default=10_000)
+    parser.add_argument("--announcement-recipients", type=int, default=10_000)
     parser.add_argument("--no-seed", action="store_true", help="reuse the data already seeded")
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--import-child", type=int, help=argparse.SUPPRESS)
@@ -794,6 +835,8 @@ def main():
     jobs.update(job_digests(args.digests))
     log(f"filing {args.inbound_messages} inbound emails")
     jobs.update(job_inbound(args.inbound_messages))
+    log(f"previewing and sending an announcement to {args.announcement_recipients}")
+    jobs.update(job_announcements(args.announcement_recipients))
     log(f"importing {args.import_rows} rows")
     jobs.update(job_import(args.import_rows))
     log("recomputing loyalty")
@@ -823,6 +866,8 @@ def main():
             "plan_seconds_max": 5,
             "digest_per_second_min": 100,
             "inbound_per_second_min": 100,
+            "announcement_audience_seconds_max": 1,
+            "announcement_per_second_min": 200,
             "import_seconds_max": 60,
             "import_peak_mb_max": 300,
             "seed_seconds_max": 180,
