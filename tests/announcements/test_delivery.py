@@ -1,12 +1,14 @@
 """An announcement end to end: Redis, two real Celery workers, a real SMTP server; one worker
 dies in the middle, and still each customer gets the email once."""
 
+import datetime
 import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import task_postrun
+from django.utils import timezone
 
 from announcements import sending, services
 from announcements.models import Announcement, Recipient
@@ -86,3 +88,63 @@ def test_two_workers_and_one_that_dies_deliver_each_email_once(inbox, monkeypatc
     assert not Recipient.objects.exclude(state=Recipient.State.QUEUED).exists()
     announcement.refresh_from_db()
     assert announcement.state == Announcement.State.SENT
+
+
+def test_through_the_worker_each_kind_reaches_only_whom_it_may_and_a_scheduled_one_waits(
+    inbox, monkeypatch
+):
+    manager = UserFactory(username="mona", role="Manager")
+    now = timezone.now()
+    everyone = {
+        "agreed": Customer(name="Agreed", email="agreed@example.com", marketing_consent_at=now),
+        "never": Customer(name="Never asked", email="never@example.com"),
+        "out": Customer(
+            name="Opted out", email="out@example.com", marketing_consent_at=now, email_opt_out=True
+        ),
+        "bouncing": Customer(
+            name="Bouncing", email="bouncing@example.com", email_bouncing_since=now
+        ),
+    }
+    Customer.objects.bulk_create(everyone.values())
+    notice, offer = (
+        services.announcement_save(
+            Announcement(created_by=manager), subject=subject, body="Details.", kind=kind
+        )
+        for subject, kind in (("New hours", "service"), ("Autumn offer", "marketing"))
+    )
+    log = TaskLog()
+    task_postrun.connect(log.record, weak=False)
+    try:
+        with (
+            private_queue(monkeypatch) as queue,
+            start_worker(
+                celery_app,
+                pool="solo",
+                perform_ping_check=False,
+                shutdown_timeout=30,
+                queues=[queue],
+            ),
+        ):
+            services.announcement_send(notice)
+            services.announcement_send(offer, at=now + datetime.timedelta(hours=1))
+            log.wait_for("send_announcements", 1)
+            inbox.wait_for("never@example.com", 1)
+            assert Announcement.objects.get(pk=offer.pk).state == Announcement.State.SCHEDULED
+            # Its hour comes: beat's next run sends it.
+            Announcement.objects.filter(pk=offer.pk).update(send_at=timezone.now())
+            send_announcements.delay()
+            inbox.wait_for("agreed@example.com", 2)
+            time.sleep(1)  # anything sent that should not be would arrive now
+    finally:
+        task_postrun.disconnect(log.record)
+
+    subjects = {
+        address: sorted(str(m["Subject"]) for m in inbox.messages_to(address))
+        for address in ("agreed@example.com", "never@example.com", "out@example.com")
+    }
+    assert subjects == {
+        "agreed@example.com": ["Autumn offer", "New hours"],
+        "never@example.com": ["New hours"],
+        "out@example.com": [],
+    }
+    assert inbox.messages_to("bouncing@example.com") == []
