@@ -51,6 +51,9 @@ def recount_days(first: datetime.date, last: datetime.date) -> int:
 def recount_closed_day(when: datetime.datetime) -> None:
     """After a write that lands on a day the summary already holds, recount that day."""
     day = timezone.localdate(when)
+    if day > timezone.localdate() - datetime.timedelta(days=LIVE_DAYS):
+        # Still in the live window, which the summary never holds: no need to ask.
+        return
     through = counted_through()
     if through is not None and day <= through:
         recount_days(day, day)
