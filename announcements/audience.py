@@ -170,26 +170,16 @@ def preview(announcement: Announcement, *, sample: int = 20) -> dict:
     """What the compose page shows: counts, the reasons left out, and the matched wishes."""
     customers = chosen(announcement)
     figures = counts(customers, announcement.kind)
-    matched = []
+    matched, matched_total = [], 0
     if announcement.wishes.strip():
-        ids = list(
-            reachable(customers, announcement.kind)
-            .filter(pk__in=wishers(announcement.wishes))
-            .order_by("name", "pk")
-            .values_list("pk", flat=True)[:sample]
-        )
-        quotes = wishes_of(announcement.wishes, ids)
-        names = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "name"))
-        matched = [(pk, names[pk], quotes.get(pk, "")) for pk in ids]
+        asked = reachable(customers, announcement.kind).filter(pk__in=wishers(announcement.wishes))
+        names = list(asked.order_by("name", "pk").values_list("pk", "name")[:sample])
+        quotes = wishes_of(announcement.wishes, [pk for pk, _name in names])
+        matched = [(pk, name, quotes.get(pk, "")) for pk, name in names]
+        matched_total = asked.count()
     return {
         "to_send": figures.pop("sent"),
         "left_out": [(Reason.LABELS[key], n) for key, n in figures.items()],
         "matched": matched,
-        "matched_total": (
-            reachable(customers, announcement.kind)
-            .filter(pk__in=wishers(announcement.wishes))
-            .count()
-            if announcement.wishes.strip()
-            else 0
-        ),
+        "matched_total": matched_total,
     }

@@ -1,18 +1,16 @@
 """What an announcement's page shows: how far it has got, and what came of it."""
 
-import re
-
 from django.db.models import Count, Q
 
 from core.models import OutgoingEmail
+from core.outbox.replies import email_id_replied_to
 from customers.models import Customer
+from customers.unsubscribe import UNSUBSCRIBED_REASON
 from inbound.models import InboundMessage
 
 from .models import Announcement, Recipient
 
 E = OutgoingEmail.State
-_REPLY_TO = re.compile(r"reply\+(\d+)-", re.IGNORECASE)
-UNSUBSCRIBED_REASON = "Unsubscribed through an email link"
 
 
 def progress(announcement: Announcement) -> dict:
@@ -60,7 +58,7 @@ def results(announcement: Announcement) -> dict:
     for envelope in InboundMessage.objects.filter(
         received_at__gte=since, envelope_to__icontains="reply+"
     ).values_list("envelope_to", flat=True):
-        repliers.update(int(found) for found in _REPLY_TO.findall(envelope))
+        repliers.update(filter(None, map(email_id_replied_to, envelope.split())))
     return {
         "bounced": bounced,
         "unsubscribed": unsubscribed,

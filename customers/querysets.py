@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from .phones import phone_search_digits
 
@@ -30,6 +31,15 @@ class CustomerQuerySet(models.QuerySet):
 
     def archived(self):
         return self.filter(archived_at__isnull=False)
+
+    def with_email(self, *addresses: str):
+        """Customers at any of these addresses, compared as the unique constraint does. No
+        empty address matches, and saying so lets PostgreSQL read the partial index
+        customer_email_unique_ci (WHERE email <> '') rather than scan every customer."""
+        wanted = {(address or "").strip().lower() for address in addresses} - {""}
+        return (
+            self.alias(email_lower=Lower("email")).filter(email_lower__in=wanted).exclude(email="")
+        )
 
     def emailable(self):
         """Live customers we may write to: an address, not opted out, not bouncing. Service

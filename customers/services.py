@@ -5,7 +5,6 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .models import Customer, Tag
@@ -171,9 +170,8 @@ def customer_consent_withdraw(customer: Customer, *, at: datetime.datetime | Non
 def customers_mark_bouncing(address: str) -> int:
     """Mark the customers at ``address`` as bouncing, from a delivery report; how many."""
     return (
-        Customer.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=normalise_email(address), email_bouncing_since__isnull=True)
-        .exclude(email="")
+        Customer.objects.with_email(address)
+        .filter(email_bouncing_since__isnull=True)
         .update(email_bouncing_since=timezone.now())
     )
 

@@ -22,6 +22,8 @@ VALID, EXPIRED, INVALID = "valid", "expired", "invalid"
 
 # What an email's unsubscribe link stops when nobody chooses: every email, or news and offers.
 ALL, MARKETING = "all", "marketing"
+# The audit trail's reason for an opt-out made through a link, which announcements count.
+UNSUBSCRIBED_REASON = "Unsubscribed through an email link"
 SCOPES = (ALL, MARKETING)
 
 

@@ -8,7 +8,14 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .models import Customer
-from .unsubscribe import EXPIRED, MARKETING, SCOPES, read_scope, read_unsubscribe_token
+from .unsubscribe import (
+    EXPIRED,
+    MARKETING,
+    SCOPES,
+    UNSUBSCRIBED_REASON,
+    read_scope,
+    read_unsubscribe_token,
+)
 
 
 @login_not_required
@@ -36,7 +43,7 @@ def unsubscribe(request, token):
             services.customer_consent_withdraw(customer)
         elif not customer.email_opt_out:
             customer.email_opt_out = True
-            customer._change_reason = "Unsubscribed through an email link"
+            customer._change_reason = UNSUBSCRIBED_REASON
             customer.save(update_fields=["email_opt_out", "updated_at"])
     return render(
         request,

@@ -1,10 +1,8 @@
 from django import forms
-from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.numbers import parse_id
 from customers.models import Customer
-from customers.services import normalise_email
 
 
 class AttachForm(forms.Form):
@@ -20,11 +18,7 @@ class AttachForm(forms.Form):
         if pk is not None:
             customer = Customer.objects.filter(pk=pk).first()
         else:
-            matches = list(
-                Customer.objects.alias(email_lower=Lower("email")).filter(
-                    email_lower=normalise_email(value)
-                )[:2]
-            )
+            matches = list(Customer.objects.with_email(value)[:2])
             customer = matches[0] if len(matches) == 1 else None
         if customer is None:
             raise forms.ValidationError(

@@ -126,18 +126,9 @@ def _staff(address: str):
 
 
 def _customers(addresses: list[str]) -> list[Customer]:
-    addresses = [address for address in addresses if address]
-    if not addresses:
+    if not any(addresses):
         return []
-    # No address here is empty, so neither is a match: saying so lets PostgreSQL use the partial
-    # index customer_email_unique_ci (WHERE email <> '') rather than scan every customer.
-    return list(
-        Customer.objects.select_related("owner")
-        .alias(email_lower=Lower("email"))
-        .filter(email_lower__in=addresses)
-        .exclude(email="")
-        .order_by("pk")
-    )
+    return list(Customer.objects.select_related("owner").with_email(*addresses).order_by("pk"))
 
 
 def log_on_timeline(message, parsed: ParsedEmail, customer, author, initiated_by) -> Interaction:

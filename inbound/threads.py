@@ -15,13 +15,12 @@ from .models import InboundMessage
 from .parsing import ParsedEmail
 
 _CASE_NUMBER = re.compile(r"\bcase\s*#\s*(\d{1,18})\b", re.IGNORECASE)
-_SIGNED_PREFIX = "reply+"
 
 
 def case_replied_to(message: InboundMessage, parsed: ParsedEmail, customer) -> Complaint | None:
     cases = Complaint.objects.filter(customer=customer)
     case_type = ContentType.objects.get_for_model(Complaint).pk
-    for address in _signed_addresses([*parsed.recipients, *message.envelope_to.split()]):
+    for address in [*parsed.recipients, *message.envelope_to.split()]:
         email = email_replied_to(address)
         if email is not None and email.about_type_id == case_type:
             case = cases.filter(pk=email.about_id).first()
@@ -39,11 +38,6 @@ def case_replied_to(message: InboundMessage, parsed: ParsedEmail, customer) -> C
             return case
     number = _CASE_NUMBER.search(parsed.subject)
     return cases.filter(pk=int(number[1])).first() if number else None
-
-
-def _signed_addresses(addresses: list[str]) -> list[str]:
-    """The addresses that may be a signed Reply-To: most mail was sent to none."""
-    return [address for address in addresses if address.strip().lower().startswith(_SIGNED_PREFIX)]
 
 
 def _ours(references: list[str]) -> list[str]:

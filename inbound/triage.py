@@ -4,7 +4,6 @@ from its sender, or set it aside (kept, hidden); and what a manager does with on
 from functools import partial
 
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,12 +50,7 @@ def message_create_customer(message: InboundMessage, *, by) -> Customer:
     """Create the customer the sender is, owned by ``by``, and file the message on them; if
     someone added that customer meanwhile, file it on theirs."""
     message = _claim(message)
-    customer = (
-        Customer.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=message.from_address)
-        .exclude(email="")
-        .first()
-    )
+    customer = Customer.objects.with_email(message.from_address).first()
     if customer is None:
         name = message.from_name or message.from_address.partition("@")[0] or _("Unknown sender")
         customer = customer_create(name=name[:200], email=message.from_address, owner=by)

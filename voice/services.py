@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -53,15 +52,7 @@ def client_hash(address: str) -> str:
 
 def customer_by_email(email: str) -> Customer | None:
     """The customer with this address, compared as the unique constraint does (its index)."""
-    email = normalise_email(email)
-    if not email:
-        return None
-    return (
-        Customer.objects.select_related("owner")
-        .alias(email_lower=Lower("email"))
-        .filter(email_lower=email)
-        .first()
-    )
+    return Customer.objects.select_related("owner").with_email(email).first()
 
 
 def author_for(customer: Customer | None):

@@ -30,12 +30,16 @@ def reply_address(email: OutgoingEmail) -> str | None:
     return f"reply+{email.pk}-{_signature(email.pk)}@{settings.INBOUND_DOMAIN}"
 
 
-def email_replied_to(address: str) -> OutgoingEmail | None:
-    """The email whose Reply-To ``address`` is, if its signature holds."""
+def email_id_replied_to(address: str) -> int | None:
+    """The id of the email whose Reply-To ``address`` is, if its signature holds; no query."""
     match = _TOKEN.match(address.strip())
     if match is None:
         return None
     email_id, signature = int(match[1]), match[2].lower()
-    if not hmac.compare_digest(signature, _signature(email_id)):
-        return None
-    return OutgoingEmail.objects.filter(pk=email_id).first()
+    return email_id if hmac.compare_digest(signature, _signature(email_id)) else None
+
+
+def email_replied_to(address: str) -> OutgoingEmail | None:
+    """The email whose Reply-To ``address`` is, if its signature holds."""
+    email_id = email_id_replied_to(address)
+    return OutgoingEmail.objects.filter(pk=email_id).first() if email_id else None
