@@ -830,17 +830,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "This benchmark measures PostgreSQL: set DATABASE_URL=postgres://... to a database "
-            "seeded by bench/seed.py, e.g. postgres://postgres@127.0.0.1:5432/rapport_bench"
-        )
-    import django
+    from bench.standalone import django_on_postgres
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
+    django_on_postgres()
     print(json.dumps(measure(args.messages, args.seed, args.profile)))
 
 

@@ -260,24 +260,14 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "This benchmark measures PostgreSQL: set DATABASE_URL=postgres://... to a database "
-            "of its own, e.g. postgres://postgres@127.0.0.1:5432/rapport_bench "
-            "(createdb -h 127.0.0.1 -U postgres rapport_bench)"
-        )
     if not 0 < args.due <= args.customers:
         sys.exit("--due must be between 1 and --customers.")
+    from bench.standalone import django_on_postgres
 
-    import django
-
-    django.setup()
+    django_on_postgres()
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
     from customers.models import Customer
-
-    call_command("migrate", interactive=False, verbosity=0)
 
     User = get_user_model()
     made = []
