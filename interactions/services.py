@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,34 +31,69 @@ def _refuse_out_of_range(occurred_at: datetime.datetime) -> None:
         raise ValidationError({"occurred_at": _("That is before 1900: check the year.")})
 
 
-def refresh_last_contact(customer_id: int, *, logged_at=None) -> Customer:
-    """Set the customer's last contact, and with it the next check-in date.
+# What the next check-in date is counted from, besides the last contact.
+CADENCE_INPUTS = ("customer_since", "segment", "checkin_cadence_days")
+
+
+def refresh_last_contact(customer: Customer, *, logged_at=None) -> None:
+    """Set the customer's last contact, and with it the next check-in date, in the database and
+    on ``customer``.
 
     A newly logged contact (``logged_at``) only ever moves it forward: a back-dated entry never
     undoes a later contact, wherever that was recorded. A correction (no ``logged_at``)
-    recomputes it from the customer-facing interactions. Locks the customer row so two staff
-    logging at once both count."""
-    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    recomputes it from the customer-facing interactions. Like the loyalty score, these are
+    figures derived from the timeline, so they leave the customer's audit trail alone: the
+    interaction that moved them is in it."""
     if logged_at is not None:
-        latest = max(filter(None, (logged_at, customer.last_contact_at)))
+        # One conditional statement: it moves the contact only if no later one is recorded and
+        # the cadence it was counted with is still the row's, so two staff logging at once both
+        # count without a lock.
+        inputs = {name: getattr(customer, name) for name in CADENCE_INPUTS}
+        moved = Customer(pk=customer.pk, last_contact_at=logged_at, **inputs)
+        if _store_last_contact(
+            moved, Q(last_contact_at=None) | Q(last_contact_at__lt=logged_at), **inputs
+        ):
+            customer.last_contact_at = moved.last_contact_at
+            customer.next_checkin_due = moved.next_checkin_due
+            return
+    # A later contact, a cadence changed meanwhile, or a correction: count from the locked row.
+    current = Customer.objects.select_for_update().only(
+        "last_contact_at", "next_checkin_due", *CADENCE_INPUTS
+    )
+    current = current.get(pk=customer.pk)
+    if logged_at is not None:
+        latest = max(filter(None, (logged_at, current.last_contact_at)))
     else:
         latest = (
-            Interaction.objects.filter(customer_id=customer_id)
+            Interaction.objects.filter(customer_id=customer.pk)
             .customer_facing()
             .aggregate(latest=Max("occurred_at"))["latest"]
         )
-    if latest != customer.last_contact_at and latest is not None:
-        customer.last_contact_at = latest
-        refresh_next_checkin(customer)
-        customer.save(update_fields=["last_contact_at", "next_checkin_due", "updated_at"])
-        # The check-in they were due is done: it leaves My day and the next digest at once.
+    if latest is not None and latest != current.last_contact_at:
+        current.last_contact_at = latest
+        _store_last_contact(current)
+    customer.last_contact_at = current.last_contact_at
+    customer.next_checkin_due = current.next_checkin_due
+
+
+def _store_last_contact(customer: Customer, *only_if, **only_if_equal) -> bool:
+    """Store ``customer``'s last contact and the check-in date it gives, if its row matches; the
+    check-in they were due is done, so it leaves My day and the next digest at once."""
+    refresh_next_checkin(customer)
+    rows = Customer.objects.filter(*only_if, pk=customer.pk, **only_if_equal)
+    stored = rows.update(
+        last_contact_at=customer.last_contact_at,
+        next_checkin_due=customer.next_checkin_due,
+        updated_at=timezone.now(),
+    )
+    if stored:
         Reminder.objects.filter(
             kind=Reminder.Kind.CHECK_IN,
             object_id=customer.pk,
             state__in=Reminder.LIVE_STATES,
             due_on__lt=customer.next_checkin_due,
         ).update(state=Reminder.State.DONE, done_at=timezone.now())
-    return customer
+    return bool(stored)
 
 
 @transaction.atomic
@@ -73,9 +108,7 @@ def interaction_log(*, customer: Customer, author, summary: str, **fields) -> In
     interaction.save()
     stats.recount_closed_day(interaction.occurred_at)
     if interaction.is_customer_facing:
-        refreshed = refresh_last_contact(customer.pk, logged_at=interaction.occurred_at)
-        customer.last_contact_at = refreshed.last_contact_at
-        customer.next_checkin_due = refreshed.next_checkin_due
+        refresh_last_contact(customer, logged_at=interaction.occurred_at)
     customer_experience_changed.send(sender=Interaction, customer_id=customer.pk)
     return interaction
 
@@ -91,6 +124,6 @@ def interaction_update(interaction: Interaction, **fields) -> Interaction:
     interaction.save()
     for when in {occurred_before, interaction.occurred_at}:
         stats.recount_closed_day(when)
-    refresh_last_contact(interaction.customer_id)
+    refresh_last_contact(interaction.customer)
     customer_experience_changed.send(sender=Interaction, customer_id=interaction.customer_id)
     return interaction

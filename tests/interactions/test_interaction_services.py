@@ -1,9 +1,12 @@
 import datetime
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
+from customers.models import Customer
 from interactions import services
 from interactions.follow_ups.services import followup_done, followup_snooze
 from interactions.models import FollowUp, Interaction
@@ -114,6 +117,70 @@ def test_the_caller_sees_the_new_dates_without_reloading(established, staff_user
     _log(established, staff_user, kind=Interaction.Kind.CHECK_IN, occurred_at=now)
 
     assert established.next_checkin_due == timezone.localdate(now) + 60 * DAY
+
+
+def test_a_cadence_changed_since_the_customer_was_read_is_the_one_counted(established, staff_user):
+    Customer.objects.filter(pk=established.pk).update(checkin_cadence_days=7)
+    now = timezone.now()
+
+    _log(established, staff_user, kind=Interaction.Kind.CHECK_IN, occurred_at=now)
+
+    assert established.next_checkin_due == timezone.localdate(now) + 7 * DAY
+    established.refresh_from_db()
+    assert established.last_contact_at == now
+    assert established.next_checkin_due == timezone.localdate(now) + 7 * DAY
+
+
+def test_a_later_contact_logged_since_the_customer_was_read_is_kept(established, staff_user):
+    held = Customer.objects.get(pk=established.pk)
+    later = timezone.now() - DAY
+    _log(established, staff_user, occurred_at=later)
+
+    _log(held, staff_user, occurred_at=timezone.now() - 2 * DAY)
+
+    assert held.last_contact_at == later
+    assert held.next_checkin_due == timezone.localdate(later) + 60 * DAY
+
+
+def test_the_last_contact_is_derived_so_the_audit_trail_shows_the_interaction_alone(
+    established, staff_user
+):
+    history = established.history.count()
+
+    interaction = _log(established, staff_user, occurred_at=timezone.now())
+
+    assert established.history.count() == history
+    assert interaction.history.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_logging_at_once_leave_the_later_contact(staff_user):
+    customer = CustomerFactory(owner=staff_user, customer_since=timezone.localdate() - 365 * DAY)
+    times = [timezone.now() - 2 * DAY, timezone.now() - DAY]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def log(occurred_at):
+        try:
+            held = Customer.objects.get(pk=customer.pk)
+            barrier.wait()
+            _log(held, staff_user, occurred_at=occurred_at)
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    for _ in range(5):
+        threads = [threading.Thread(target=log, args=(when,)) for when in times]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors
+        customer.refresh_from_db()
+        assert customer.last_contact_at == times[1]
+        assert customer.next_checkin_due == timezone.localdate(times[1]) + 60 * DAY
+        Customer.objects.filter(pk=customer.pk).update(last_contact_at=None)
 
 
 def test_turning_the_latest_call_into_a_note_falls_back_to_the_call_before(staff_user):
