@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -414,6 +415,11 @@ INBOUND_SMTP_PORT = env.int("INBOUND_SMTP_PORT", default=2525)
 INBOUND_DOMAIN = env("INBOUND_DOMAIN", default="localhost")
 # A customer's reply to a case resolved or closed this recently reopens it.
 REOPEN_ON_REPLY_DAYS = env.int("REOPEN_ON_REPLY_DAYS", default=14)
+# The customer's page about their case (/case/<token>/): each email about the case carries a
+# link, working while the case is open and for CASE_LINK_DAYS after it was resolved or closed.
+# The page takes at most CASE_PAGE_RATE_LIMIT messages and answers a case in an hour.
+CASE_LINK_DAYS = env.int("CASE_LINK_DAYS", default=30)
+CASE_PAGE_RATE_LIMIT = env.int("CASE_PAGE_RATE_LIMIT", default=10)
 # A message above this size is refused at the SMTP conversation with 552, and left in its IMAP
 # mailbox with a note in the inbox.
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=10 * 1024 * 1024)

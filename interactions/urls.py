@@ -33,6 +33,8 @@ urlpatterns = [
         name="complaint-transition",
     ),
     path("complaints/<int:pk>/update/", complaint_views.complaint_update, name="complaint-update"),
+    path("complaints/<int:pk>/tell/", complaint_views.complaint_tell, name="complaint-tell"),
+    path("complaints/<int:pk>/new-link/", complaint_views.complaint_link, name="complaint-link"),
     # Reminders (interactions/reminders/views.py)
     path("reminders/", reminder_views.reminder_list, name="reminders"),
     path("reminders/<int:pk>/done/", reminder_views.reminder_done, name="reminder-done"),

@@ -143,3 +143,51 @@ class SurveyForm(forms.Form):
         }
         for name, message in invalid.items():
             self.fields[name].error_messages["invalid_choice"] = message
+
+
+# The customer's case page (case_page.py) --------------------------------------------------------
+
+CASE_MESSAGE_MAX = 5000
+CASE_COMMENT_MAX = 2000
+
+
+def _case_comment():
+    return forms.CharField(
+        label=_("Anything to add? (optional)"),
+        max_length=CASE_COMMENT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CaseMessageForm(forms.Form):
+    message = forms.CharField(
+        label=_("Write to us about this case"),
+        max_length=CASE_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write your message first.")},
+    )
+
+
+class CaseRemedyForm(forms.Form):
+    ACCEPT, DECLINE = "accept", "decline"
+    answer = forms.ChoiceField(
+        choices=[(ACCEPT, _("Yes, I accept")), (DECLINE, _("No, thank you"))],
+        error_messages={
+            "required": _("Choose whether you accept what we offer."),
+            "invalid_choice": _("Choose whether you accept what we offer."),
+        },
+    )
+    comment = _case_comment()
+
+
+class CaseFixedForm(forms.Form):
+    FIXED, NOT_FIXED = "fixed", "not_fixed"
+    answer = forms.ChoiceField(
+        choices=[(FIXED, _("Yes, it is fixed")), (NOT_FIXED, _("No, it is not fixed"))],
+        error_messages={
+            "required": _("Choose whether it is fixed."),
+            "invalid_choice": _("Choose whether it is fixed."),
+        },
+    )
+    comment = _case_comment()

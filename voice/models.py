@@ -108,6 +108,7 @@ class Survey(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed to send")
         SKIPPED = "skipped", _("Not sent (opted out or no email)")
+        ON_CASE_PAGE = "case_page", _("Offered on the case page")
 
     class Switching(models.TextChoices):
         NO = "no", _("No")

@@ -13,7 +13,7 @@ from django.db.models.functions import TruncDate
 from core.dates import start_of_day
 from interactions.models import Complaint
 
-from .models import Survey
+from .models import FeedbackSubmission, Survey
 
 PROMOTER, DETRACTOR = 9, 6  # 9-10 promote us, 0-6 detract, 7-8 are passive
 
@@ -66,3 +66,15 @@ def recent_unmet_wants(limit: int = 10) -> list[Survey]:
         .select_related("customer")
         .order_by("-answered_at", "-id")[:limit]
     )
+
+
+def customer_own_words(complaint: Complaint) -> str:
+    """What the customer told us when they complained, as they wrote it on the form; for a
+    case opened by staff, its title, which the acknowledgement already gave them."""
+    submission = (
+        FeedbackSubmission.objects.filter(complaint=complaint)
+        .order_by("pk")
+        .only("message")
+        .first()
+    )
+    return submission.message if submission else complaint.summary

@@ -28,6 +28,7 @@ from core.models import OutgoingEmail
 from core.outbox.queue import emails_queue, emails_retry
 from customers.emails import customer_email
 from customers.models import Customer
+from interactions.complaints.case_links import case_link_new
 from interactions.models import Complaint, Interaction
 from interactions.services import interaction_log
 
@@ -222,7 +223,13 @@ def surveys_queue(surveys) -> int:
             email = customer_email(
                 "survey",
                 customer,
-                {"survey": survey, "complaint": survey.complaint, "survey_url": survey_url(raw)},
+                {
+                    "survey": survey,
+                    "complaint": survey.complaint,
+                    "survey_url": survey_url(raw),
+                    # An email about the case, like every other: it links to the case's page.
+                    "case_url": case_link_new(survey.complaint) if survey.complaint else "",
+                },
                 about=survey,
                 secret=True,
             )
@@ -251,6 +258,30 @@ def survey_email_settled(sender, email: OutgoingEmail, **kwargs) -> None:
         survey.update(state=Survey.State.SENT, sent_at=email.sent_at, last_error="")
     else:
         survey.update(state=Survey.State.FAILED, last_error=email.last_error)
+
+
+def survey_for_case_page(complaint: Complaint) -> Survey:
+    """The survey about a resolved case, answered from the case's page: the one planned or
+    sent for it, else a new one. One not sent yet is not sent now: it was offered on the page."""
+    now = timezone.now()
+    opens_until = now + datetime.timedelta(days=settings.SURVEY_LINK_DAYS)
+    survey, _created = Survey.objects.get_or_create(
+        complaint=complaint,
+        defaults={
+            "customer_id": complaint.customer_id,
+            "reason": Survey.Reason.AFTER_COMPLAINT,
+            "state": Survey.State.ON_CASE_PAGE,
+            "expires_at": opens_until,
+        },
+    )
+    Survey.objects.filter(pk=survey.pk, state=Survey.State.PENDING).update(
+        state=Survey.State.ON_CASE_PAGE
+    )
+    # However old the emailed link, the case page (itself in date) still takes the answers.
+    unanswered = Survey.objects.filter(pk=survey.pk, answered_at__isnull=True)
+    unanswered.filter(expires_at__lt=opens_until).update(expires_at=opens_until)
+    survey.refresh_from_db()
+    return survey
 
 
 @transaction.atomic

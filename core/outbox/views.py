@@ -21,6 +21,8 @@ PER_PAGE = 50
 KIND_LABELS = {
     "complaint-acknowledgement": _("Complaint acknowledgement"),
     "complaint-resolution": _("Resolution notice"),
+    "complaint-update": _("Message about a case"),
+    "complaint-link": _("New link to a case"),
     "digest": _("Daily digest"),
     "escalation": _("Escalation to managers"),
     "feedback-acknowledgement": _("Feedback thank-you"),

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from customers.forms import OwnerChoiceField, assignable_users
 from interactions.models import Complaint, Interaction
 
+from .customer_words import step_message
+
 # What the button for each move says on the case page.
 TRANSITION_LABELS = {
     Complaint.Status.ACKNOWLEDGED: _("Acknowledge"),
@@ -148,3 +150,20 @@ class ComplaintUpdateForm(forms.Form):
                 "remedy_accepted", _("Choose the remedy first, then whether they accepted it.")
             )
         return cleaned
+
+
+class ComplaintTellForm(forms.Form):
+    """The message staff email the customer about their case, pre-written for where it
+    stands (customer_words.step_message) and theirs to edit."""
+
+    message = forms.CharField(
+        label=_("Message to the customer"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Sent with the link to their case page, where it also shows."),
+        error_messages={"required": _("Write the message to send.")},
+    )
+
+    @classmethod
+    def for_complaint(cls, complaint: Complaint) -> "ComplaintTellForm":
+        return cls(initial={"message": step_message(complaint)})

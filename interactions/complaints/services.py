@@ -14,9 +14,12 @@ from interactions.models import Complaint, ComplaintEvent, Interaction, Reminder
 from interactions.services import interaction_log
 from interactions.signals import customer_experience_changed
 
+from .case_links import case_links_retire
 from .emails import (
     ACKNOWLEDGEMENT,
+    NEW_LINK,
     RESOLUTION,
+    UPDATE,
     complaint_email_queue,
     complaint_resolution_withdraw,
 )
@@ -133,6 +136,7 @@ def complaint_transition(
         # Reopened: it is live again, and its next resolution is news to the customer; one
         # not yet sent is no longer true.
         locked.resolved_at = locked.closed_at = locked.resolution_notice_sent_at = None
+        locked.customer_says_fixed = None
         complaint_resolution_withdraw(locked)
     locked.save()
     ComplaintEvent.objects.create(
@@ -215,15 +219,125 @@ def complaint_customer_replied(complaint: Complaint, *, text: str, at=None) -> C
             actor=None,
             note=_("Reopened: the customer replied."),
         )
-    if locked.assignee_id:
-        today = timezone.localdate(at)
-        reminder = {"kind": Reminder.Kind.COMPLAINT_REPLY, "object_id": locked.pk, "due_on": today}
-        Reminder.objects.bulk_create(
-            [Reminder(**reminder, customer_id=locked.customer_id, recipient_id=locked.assignee_id)],
-            ignore_conflicts=True,
-        )
-        # A second reply the same day, after the first was dealt with, is news again.
-        Reminder.objects.filter(**reminder).exclude(state__in=Reminder.LIVE_STATES).update(
-            state=Reminder.State.PENDING, done_at=None
-        )
+    _tell_assignee(locked, at)
     return event
+
+
+def _tell_assignee(complaint: Complaint, at) -> None:
+    """A reminder for the assignee: on My day and in their next digest."""
+    if not complaint.assignee_id:
+        return
+    reminder = {
+        "kind": Reminder.Kind.COMPLAINT_REPLY,
+        "object_id": complaint.pk,
+        "due_on": timezone.localdate(at),
+    }
+    recipient = {"customer_id": complaint.customer_id, "recipient_id": complaint.assignee_id}
+    Reminder.objects.bulk_create([Reminder(**reminder, **recipient)], ignore_conflicts=True)
+    # A second word from the customer the same day, after the first was dealt with, is news.
+    Reminder.objects.filter(**reminder).exclude(state__in=Reminder.LIVE_STATES).update(
+        state=Reminder.State.PENDING, done_at=None
+    )
+
+
+# The customer's own page (voice.case_page) and what staff send to it --------------------------
+
+
+def complaint_seen_by_customer(complaint: Complaint, now=None) -> None:
+    """The customer opened their case page: staff see when (not an edit, so no audit row)."""
+    Complaint.objects.filter(pk=complaint.pk).update(customer_seen_at=now or timezone.now())
+
+
+def _with_comment(note: str, comment: str) -> str:
+    comment = comment.strip()
+    return f"{note}\n{comment}" if comment else note
+
+
+@transaction.atomic
+def complaint_remedy_answer(complaint: Complaint, *, accepted: bool, comment: str = "") -> bool:
+    """The customer accepts or declines the remedy offered; False when that was already their
+    answer (a second click, a second tab), which changes nothing."""
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.remedy in (Complaint.Remedy.NONE, Complaint.Remedy.NO_REMEDY):
+        raise ValidationError(_("There is no offer on this case to answer."))
+    if locked.remedy_accepted is accepted:
+        return False
+    locked.remedy_accepted = accepted
+    locked.save(update_fields=["remedy_accepted", "updated_at"])
+    note = (
+        _("Remedy accepted by the customer: %(remedy)s")
+        if accepted
+        else _("Remedy declined by the customer: %(remedy)s")
+    ) % {"remedy": locked.get_remedy_display()}
+    ComplaintEvent.objects.create(
+        complaint=locked, kind=ComplaintEvent.Kind.CUSTOMER, note=_with_comment(note, comment)
+    )
+    _tell_assignee(locked, timezone.now())
+    customer_experience_changed.send(sender=Complaint, customer_id=locked.customer_id)
+    complaint.remedy_accepted = accepted
+    return True
+
+
+@transaction.atomic
+def complaint_customer_fixed(complaint: Complaint, *, fixed: bool, comment: str = "") -> bool:
+    """After the resolution, the customer says whether it is fixed; "not fixed" reopens the
+    case and tells the assignee. False when they had already said it is fixed."""
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.status not in (Complaint.Status.RESOLVED, Complaint.Status.CLOSED):
+        raise ValidationError(_("This case is open: we will ask you once it is resolved."))
+    if fixed and locked.customer_says_fixed:
+        return False
+    note = _("The customer says it is fixed.") if fixed else _("The customer says it is not fixed.")
+    ComplaintEvent.objects.create(
+        complaint=locked, kind=ComplaintEvent.Kind.CUSTOMER, note=_with_comment(note, comment)
+    )
+    if fixed:
+        locked.customer_says_fixed = True
+        locked.save(update_fields=["customer_says_fixed", "updated_at"])
+    else:
+        complaint_transition(
+            locked,
+            to_status=Complaint.Status.OPEN,
+            actor=None,
+            note=_("Reopened: the customer says it is not fixed."),
+        )
+        _tell_assignee(locked, timezone.now())
+    customer_experience_changed.send(sender=Complaint, customer_id=locked.customer_id)
+    complaint.refresh_from_db()
+    return True
+
+
+@transaction.atomic
+def complaint_customer_told(complaint: Complaint, *, actor, message: str) -> ComplaintEvent:
+    """Email the customer a message about their case (with the link to its page); the
+    message is on the case, and on the customer's page, as ours."""
+    message = message.strip()
+    if not message:
+        raise ValidationError({"message": _("Write the message to send.")})
+    if complaint_email_queue(complaint, UPDATE, message=message) is None:
+        raise ValidationError(_("The customer takes no email: tell them another way."))
+    # Writing to them is a response: the first one meets (or misses) the response target.
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.first_response_at is None:
+        locked.first_response_at = complaint.first_response_at = timezone.now()
+        locked.save(update_fields=["first_response_at", "updated_at"])
+    return ComplaintEvent.objects.create(
+        complaint=complaint, kind=ComplaintEvent.Kind.TOLD, actor=actor, note=message
+    )
+
+
+@transaction.atomic
+def complaint_link_renew(complaint: Complaint, *, actor) -> bool:
+    """Stop every link to the case's page working and email the customer a new one; False if
+    they take no email (the old links stop all the same)."""
+    case_links_retire(complaint)
+    sent = complaint_email_queue(complaint, NEW_LINK) is not None
+    ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=ComplaintEvent.Kind.LINK,
+        actor=actor,
+        note=_("The old links stopped working and a new one was emailed.")
+        if sent
+        else _("The old links stopped working; the customer takes no email, so none was sent."),
+    )
+    return sent

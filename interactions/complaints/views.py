@@ -17,6 +17,7 @@ from interactions.complaints.filters import ComplaintFilter, is_filtered
 from interactions.complaints.forms import (
     TRANSITION_LABELS,
     ComplaintOpenForm,
+    ComplaintTellForm,
     ComplaintTransitionForm,
     ComplaintUpdateForm,
 )
@@ -72,7 +73,9 @@ def complaint_detail(request, pk):
     return _render_detail(request, complaint)
 
 
-def _render_detail(request, complaint, *, transition_form=None, update_form=None, status=200):
+def _render_detail(
+    request, complaint, *, transition_form=None, update_form=None, tell_form=None, status=200
+):
     can_work = can_work_complaint(request.user, complaint)
     transitions = [
         (to_status, TRANSITION_LABELS[to_status])
@@ -93,6 +96,9 @@ def _render_detail(request, complaint, *, transition_form=None, update_form=None
             if can_work
             else None,
             "events": complaint.events.select_related("actor"),
+            "tell_form": (tell_form or ComplaintTellForm.for_complaint(complaint))
+            if can_work
+            else None,
         },
         status=status,
     )
@@ -178,6 +184,7 @@ def complaint_transition(request, pk):
                 _("Case #%(number)s is now %(status)s.")
                 % {"number": complaint.pk, "status": complaint.get_status_display().lower()},
             )
+            _offer_to_tell(request, complaint)
             return redirect(complaint)
     for error in form.errors.values():
         messages.error(request, " ".join(error))
@@ -196,9 +203,52 @@ def complaint_update(request, pk):
             add_service_errors(form, error)
         else:
             messages.success(request, _("Case #%(number)s was updated.") % {"number": complaint.pk})
+            _offer_to_tell(request, complaint)
             return redirect(complaint)
     messages.error(request, _("The case was not changed: see the form below."))
     return _render_detail(request, _for_detail(complaint), update_form=form)
+
+
+def _offer_to_tell(request, complaint: Complaint) -> None:
+    """After a step, the customer may like to know: "Tell the customer" has the words ready."""
+    customer = complaint.customer
+    if customer.email and not customer.email_opt_out and not customer.email_bouncing_since:
+        messages.info(
+            request, _("Tell the customer? A message for this step is ready below to edit.")
+        )
+
+
+@require_POST
+def complaint_tell(request, pk):
+    """Email the customer the message about where their case stands, as staff edited it."""
+    complaint = get_complaint_for_work(request, pk)
+    form = ComplaintTellForm(request.POST)
+    if form.is_valid():
+        try:
+            complaints.complaint_customer_told(
+                complaint, actor=request.user, message=form.cleaned_data["message"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your message is on its way to the customer."))
+            return redirect(complaint)
+    messages.error(request, _("Nothing was sent: see the message below."))
+    return _render_detail(request, _for_detail(complaint), tell_form=form)
+
+
+@require_POST
+def complaint_link(request, pk):
+    """Stop the customer's old links to the case's page working, and email a new one."""
+    complaint = get_complaint_for_work(request, pk)
+    if complaints.complaint_link_renew(complaint, actor=request.user):
+        messages.success(request, _("The old links no longer work; a new one was emailed."))
+    else:
+        messages.warning(
+            request,
+            _("The old links no longer work. The customer takes no email, so none was sent."),
+        )
+    return redirect(complaint)
 
 
 def _for_detail(complaint: Complaint) -> Complaint:

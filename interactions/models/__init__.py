@@ -1,11 +1,12 @@
 """The app's models, one module per domain, all importable from here."""
 
-from .complaints import Complaint, ComplaintEvent
+from .complaints import CaseLink, Complaint, ComplaintEvent
 from .follow_ups import FollowUp
 from .interactions import Interaction, InteractionDayCount, InteractionDaysCounted
 from .reminders import Digest, Reminder
 
 __all__ = [
+    "CaseLink",
     "Complaint",
     "ComplaintEvent",
     "Digest",

@@ -101,6 +101,14 @@ class Complaint(models.Model):
     )
     remedy_accepted = models.BooleanField(_("customer accepted the remedy"), null=True, blank=True)
     resolution_summary = models.TextField(_("resolution"), blank=True)
+    # The customer's own page (/case/<token>/): when they last looked, and what they said
+    # about the resolution (None until they say; a reopening asks again).
+    customer_seen_at = models.DateTimeField(
+        _("seen by the customer"), null=True, blank=True, editable=False
+    )
+    customer_says_fixed = models.BooleanField(
+        _("the customer says it is fixed"), null=True, blank=True, editable=False
+    )
     # When the email went out (core.outbox).
     acknowledgement_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolution_notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -173,6 +181,9 @@ class ComplaintEvent(models.Model):
         REMEDY = "remedy", _("Remedy")
         EMAIL = "email", _("Customer emailed")
         REPLY = "reply", _("Customer replied")
+        TOLD = "told", _("Customer told")
+        CUSTOMER = "customer", _("Customer answered")
+        LINK = "link", _("New link sent")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind)
@@ -190,3 +201,25 @@ class ComplaintEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.complaint_id})"
+
+
+class CaseLink(models.Model):
+    """A link to the case's page for the customer, one per email that carried it. Only the
+    SHA-256 of its token is stored (interactions.complaints.case_links)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["complaint"],
+                name="case_link_live",
+                condition=Q(retired_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"Link to case #{self.complaint_id}"

@@ -17,6 +17,16 @@ PUBLIC = {
     "voice:feedback",
     "voice:feedback-thanks",
     "voice:survey",
+    "voice:case",
+    "voice:case-seen",
+    "voice:case-message",
+    "voice:case-remedy",
+    "voice:case-fixed",
+    "voice:case-survey",
+}
+# Reached by a link's token: a made-up one is not found, never a detour through the login page.
+BY_TOKEN = {"unsubscribe", "marketing-consent", "voice:survey"} | {
+    name for name in PUBLIC if name.startswith("voice:case")
 }
 SAMPLE_ARGS = {
     "pk": "1",
@@ -65,7 +75,7 @@ def test_anonymous_is_sent_to_login(client, name, route):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "name",
-    sorted(PUBLIC - {"password_reset_confirm", "unsubscribe", "marketing-consent", "voice:survey"}),
+    sorted(PUBLIC - BY_TOKEN - {"password_reset_confirm"}),
 )
 def test_public_pages_answer_anonymous(client, name):
     route = dict(PAGES)[name]
@@ -79,6 +89,9 @@ def test_unsubscribe_answers_anonymous_without_a_login(client):
     assert client.get("/unsubscribe/not-a-real-token/").status_code == 404
     assert client.get("/survey/not-a-real-token/").status_code == 404
     assert client.get("/consent/not-a-real-token/").status_code == 404
+    assert client.get("/case/not-a-real-token/").status_code == 404
+    for action in ("seen", "message", "remedy", "fixed", "survey"):
+        assert client.post(f"/case/not-a-real-token/{action}/").status_code == 404
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The five journeys, each proven in a real browser (see conftest.py for the per-page checks)."""
+"""The journeys, each proven in a real browser (see conftest.py for the per-page checks)."""
 
 import datetime
 import re
@@ -761,3 +761,77 @@ def test_manager_announces_saturday_opening_to_those_who_asked(page, roles, inbo
     entry = page.locator(".timeline-entry", has_text="Announcement sent")
     assert "Now open on Saturdays" in entry.inner_text()
     assert "Open on Saturdays!" in entry.inner_text()
+
+
+# 11. Customer: follow the complaint on its own page, and accept the remedy there ---------------
+
+
+def _case_link(message) -> str:
+    return re.search(r"(http://\S+/case/[\w-]+/)", text_of(message)).group(1)
+
+
+def _press_tab_until(page, name, presses=60):
+    """Move the focus with the Tab key alone until it is on the control called ``name``."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.innerText.trim()") == name:
+            return
+    raise AssertionError(f"the Tab key never reached {name!r}")
+
+
+def test_customer_follows_the_case_on_its_page_and_accepts_the_remedy(
+    page, new_page, roles, inbox, worker
+):
+    sam = UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    ada = CustomerFactory(name="Ada Lovelace", email="ada@example.com", owner=sam)
+
+    visit(page, "/feedback/", "11-case-01-feedback")
+    page.get_by_label("Your name").fill("Ada Lovelace")
+    page.get_by_label("Your email address").fill("ada@example.com")
+    page.get_by_label("Complaint").check()
+    page.get_by_label("Your message").fill("The engineer left the boiler leaking.")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url("**/feedback/thanks/")
+
+    complaint = Complaint.objects.get(customer=ada)
+    (ack,) = inbox.wait_for("ada@example.com", 1)
+    visit(page, _case_link(ack), "11-case-02-case-page")
+    seen = page.locator("main").inner_text()
+    assert "Sam is handling it." in seen
+    assert f"We promised a first reply by {_date(complaint.respond_by, 'D j M, H:i')}." in seen
+    assert "The engineer left the boiler leaking." in seen
+    assert "Sam Staff" not in seen and "sam@" not in seen
+
+    # Sam sees that she looked, offers a refund, and tells her with the message written for it.
+    staff = new_page()
+    log_in(staff, "sam", PASSWORD, "11-case-03-staff")
+    visit(staff, f"/complaints/{complaint.pk}/", "11-case-04-staff-case")
+    assert "Seen by the customer" in staff.locator("main").inner_text()
+    staff.get_by_label("Remedy offered").select_option("refund")
+    staff.get_by_role("button", name="Save").click()
+    staff.get_by_text(f"Case #{complaint.pk} was updated.").wait_for()
+    message = staff.get_by_label("Message to the customer")
+    assert "we would like to offer you: Refund" in message.input_value()
+    staff.get_by_role("button", name="Email it to the customer").click()
+    staff.get_by_text("Your message is on its way to the customer.").wait_for()
+    check_page(staff, "11-case-05-staff-told")
+
+    # Ada opens the new email's link and accepts, with the keyboard alone.
+    update = inbox.wait_for("ada@example.com", 2)[1]
+    assert update["Subject"] == f"News about your case #{complaint.pk}"
+    visit(page, _case_link(update), "11-case-06-offer")
+    assert "We offer you: Refund" in page.locator("main").inner_text()
+    _press_tab_until(page, "Yes, I accept")
+    page.keyboard.press("Enter")
+    page.get_by_text("you accepted what we offered").wait_for()
+    check_page(page, "11-case-07-accepted")
+    complaint.refresh_from_db()
+    assert complaint.remedy_accepted is True
+
+    staff.reload()
+    check_page(staff, "11-case-08-staff-sees")
+    happened = staff.locator("section[aria-labelledby=events-heading]").inner_text()
+    assert "Remedy accepted by the customer: Refund" in happened
+    facts = staff.locator("section[aria-labelledby=facts-heading]").inner_text()
+    assert "Refund · accepted" in facts
+    assert "Seen by the customer" in facts

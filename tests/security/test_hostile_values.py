@@ -264,6 +264,18 @@ FORMS = {
         },
         {"is_accepted": _answered_survey_page},
     ),
+    "voice:case-message": Form(
+        "anonymous",
+        lambda w: reverse("voice:case-message", args=[w.case_token]),
+        lambda w: {"message": "Is the engineer still coming on Friday?"},
+        {"form_key": "message_form"},
+    ),
+    "voice:case-remedy": Form(
+        "anonymous",
+        lambda w: reverse("voice:case-remedy", args=[w.case_token]),
+        lambda w: {"answer": "accept", "comment": "Thank you."},
+        {"form_key": "remedy_form"},
+    ),
     # Accounts.
     "login": Form(
         "anonymous",

@@ -3,6 +3,7 @@ each pattern's arguments resolve to, a valid body for each view that changes som
 ways to prove a request changed nothing: a snapshot of every row, and a record of every write."""
 
 import datetime
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from customers.imports import import_upload_create
 from customers.models import Customer, Tag
 from customers.unsubscribe import unsubscribe_token
 from inbound.models import InboundMessage
-from interactions.models import Complaint, Interaction, Reminder
+from interactions.models import CaseLink, Complaint, Interaction, Reminder
 from tests.factories import PASSWORD, CustomerFactory, UserFactory
 from tests.interactions.factories import ComplaintFactory
 from tests.interactions.factories_timeline import FollowUpFactory, InteractionFactory
@@ -79,6 +80,7 @@ class World:
     survey: object
     survey_token: str
     unsubscribe_token: str
+    case_token: str
     feedback: object
     tag: Tag
     login_records: dict
@@ -128,7 +130,15 @@ def build_world() -> World:
     )
     interaction = InteractionFactory(customer=customer, author=staff, summary="Called about tea")
     complaint = ComplaintFactory(
-        customer=customer, assignee=staff, opened_by=staff, summary="Cold tea"
+        customer=customer,
+        assignee=staff,
+        opened_by=staff,
+        summary="Cold tea",
+        remedy=Complaint.Remedy.REFUND,
+    )
+    case_token = secrets.token_urlsafe(32)
+    CaseLink.objects.create(
+        complaint=complaint, token_hash=hashlib.sha256(case_token.encode()).hexdigest()
     )
     follow_up = FollowUpFactory(customer=customer, assignee=staff, created_by=staff)
     # Failed, so that retry has something to do; a failed reminder still takes done, snooze
@@ -192,6 +202,7 @@ def build_world() -> World:
         survey=survey,
         survey_token=survey_link_token(raw),
         unsubscribe_token=unsubscribe_token(customer),
+        case_token=case_token,
         feedback=FeedbackSubmissionFactory(customer=customer),
         tag=tag,
         login_records=login_records,
@@ -241,6 +252,8 @@ PATH_KWARGS = {
     "interactions:complaint-new": lambda w: {"customer_pk": w.customer.pk},
     "interactions:complaint-transition": lambda w: {"pk": w.complaint.pk},
     "interactions:complaint-update": lambda w: {"pk": w.complaint.pk},
+    "interactions:complaint-tell": lambda w: {"pk": w.complaint.pk},
+    "interactions:complaint-link": lambda w: {"pk": w.complaint.pk},
     "interactions:reminder-done": lambda w: {"pk": w.reminder.pk},
     "interactions:reminder-snooze": lambda w: {"pk": w.reminder.pk},
     "interactions:reminder-dismiss": lambda w: {"pk": w.reminder.pk},
@@ -248,6 +261,17 @@ PATH_KWARGS = {
     "interactions:history": lambda w: {"pk": w.customer.pk},
     "interactions:history-csv": lambda w: {"pk": w.customer.pk},
     "voice:survey": lambda w: {"token": w.survey_token},
+    **{
+        name: lambda w: {"token": w.case_token}
+        for name in (
+            "voice:case",
+            "voice:case-seen",
+            "voice:case-message",
+            "voice:case-remedy",
+            "voice:case-fixed",
+            "voice:case-survey",
+        )
+    },
     "unsubscribe": lambda w: {"token": w.unsubscribe_token},
     "marketing-consent": lambda w: {"token": consent_token(w.customer)},
 }
@@ -412,6 +436,8 @@ POST_BODIES = {
     },
     "interactions:complaint-transition": lambda w: {"to_status": "acknowledged"},
     "interactions:complaint-update": lambda w: {"assignee": w.other.pk, "remedy": "refund"},
+    "interactions:complaint-tell": lambda w: {"message": "The part arrives on Thursday."},
+    "interactions:complaint-link": lambda w: {},
     "interactions:reminder-done": lambda w: {},
     "interactions:reminder-snooze": lambda w: {"period": "week"},
     "interactions:reminder-dismiss": lambda w: {"reason": "Saw her yesterday"},
@@ -429,6 +455,15 @@ POST_BODIES = {
         "considered_switching": "no",
         "unmet_want": "",
         "comment": "",
+    },
+    "voice:case-seen": lambda w: {},
+    "voice:case-message": lambda w: {"message": "Any news?"},
+    "voice:case-remedy": lambda w: {"answer": "accept", "comment": ""},
+    "voice:case-fixed": lambda w: {"answer": "fixed", "comment": ""},
+    "voice:case-survey": lambda w: {
+        "satisfaction": "5",
+        "recommend": "9",
+        "considered_switching": "no",
     },
     "unsubscribe": lambda w: {},
     "marketing-consent": lambda w: {},
