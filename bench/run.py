@@ -493,6 +493,14 @@ def job_announcements(count):
     return measure(count)
 
 
+def job_insights():
+    """Trend-spotting over the book, with nine weeks of what customers wrote and felt added
+    for the run; its tables stay computed for the dashboard's cards."""
+    from bench.insights import measure
+
+    return measure()
+
+
 def job_loyalty(sample):
     import random
 
@@ -588,6 +596,18 @@ def markdown(results):
                 f"{jobs['at_risk_score_seconds']} s (median of 5; {jobs['at_risk_rows']} worst)",
                 "(none set)",
                 None,
+            )
+        )
+    if "insights_seconds" in jobs:
+        rows.append(
+            (
+                f"compute themes and trends over {jobs['insights_interactions']:,} interactions",
+                f"{jobs['insights_seconds']} s ({jobs['insights_texts']:,} texts, "
+                f"{jobs['insights_moods']:,} moods, {jobs['insights_caused']:,} causes; "
+                f"{jobs['insights_theme_rows']:,} theme counts; rising: "
+                f"{', '.join(jobs['insights_rising']) or 'none'})",
+                "< 60 s",
+                jobs["insights_seconds"] < 60,
             )
         )
     if "digest_per_second_one_worker" in jobs:
@@ -801,6 +821,8 @@ def main():
         interactions = cursor.fetchone()[0]
         urls = page_urls(cursor)
     jobs = {}
+    log("computing insights (the dashboard's trend cards read them)")
+    jobs.update(job_insights())
     log("scoring the at-risk candidates")
     jobs.update(job_at_risk())
     with tempfile.TemporaryDirectory() as tmp:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "voice",
     "inbound",
     "announcements",
+    "insights",
     "front",
 ]
 
@@ -360,6 +361,20 @@ _plan_surveys_seconds = env.int("PLAN_SURVEYS_EVERY_SECONDS", default=60 if DEBU
 _imap_poll_seconds = env.int("INBOUND_IMAP_EVERY_SECONDS", default=60)
 # The dashboard's at-risk list is scored at most this often (front.at_risk).
 AT_RISK_CACHE_SECONDS = env.int("AT_RISK_CACHE_SECONDS", default=3 * 60)
+# Trend-spotting (insights/): worked out by beat every INSIGHTS_EVERY_SECONDS. A theme is
+# rising when at least INSIGHTS_MIN_MENTIONS texts of the last seven days mention it and a
+# count that high had less than INSIGHTS_RISING_P chance at the rate of the
+# INSIGHTS_BASELINE_WEEKS weeks before. A wish shared by INSIGHTS_SEVERAL_CUSTOMERS is news.
+# Managers get "what's changing" on INSIGHTS_WEEKLY_WEEKDAY (0 is Monday) from
+# INSIGHTS_WEEKLY_HOUR, local time.
+INSIGHTS_EVERY_SECONDS = env.int("INSIGHTS_EVERY_SECONDS", default=60 if DEBUG else 3600)
+INSIGHTS_BASELINE_WEEKS = env.int("INSIGHTS_BASELINE_WEEKS", default=8)
+INSIGHTS_MIN_MENTIONS = env.int("INSIGHTS_MIN_MENTIONS", default=5)
+INSIGHTS_RISING_P = env.float("INSIGHTS_RISING_P", default=0.01)
+INSIGHTS_SEVERAL_CUSTOMERS = env.int("INSIGHTS_SEVERAL_CUSTOMERS", default=3)
+INSIGHTS_WEEKLY_WEEKDAY = env.int("INSIGHTS_WEEKLY_WEEKDAY", default=0)
+INSIGHTS_WEEKLY_HOUR = env.int("INSIGHTS_WEEKLY_HOUR", default=7)
+
 CELERY_BEAT_SCHEDULE = {
     "send-due-emails": {
         "task": "core.outbox.tasks.send_due_emails",
@@ -407,6 +422,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "voice.tasks.process_stranded_feedback",
         "schedule": 30,
     },
+    "compute-insights": {
+        "task": "insights.tasks.compute_insights",
+        "schedule": INSIGHTS_EVERY_SECONDS,
+    },
 }
 
 # Inbound email -------------------------------------------------------------------------------
@@ -424,6 +443,9 @@ REOPEN_ON_REPLY_DAYS = env.int("REOPEN_ON_REPLY_DAYS", default=14)
 # The page takes at most CASE_PAGE_RATE_LIMIT messages and answers a case in an hour.
 CASE_LINK_DAYS = env.int("CASE_LINK_DAYS", default=30)
 CASE_PAGE_RATE_LIMIT = env.int("CASE_PAGE_RATE_LIMIT", default=10)
+# Resolving a complaint asks why it happened (value, system, people, not our fault); with this
+# on, it cannot be resolved without the cause.
+COMPLAINT_CAUSE_REQUIRED = env.bool("COMPLAINT_CAUSE_REQUIRED", default=False)
 # A message above this size is refused at the SMTP conversation with 552, and left in its IMAP
 # mailbox with a note in the inbox.
 INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=10 * 1024 * 1024)

@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("voice.urls")),
     path("", include("inbound.urls")),
     path("", include("announcements.urls")),
+    path("", include("insights.urls")),
     path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("", include(customer_urls.public_urlpatterns)),
     path("admin/", admin.site.urls),

@@ -2,8 +2,9 @@
 in the last FELL_SHORT_DAYS, the most overdue check-ins and the least loyal, scored and cut to
 the worst AT_RISK_LIMIT.
 
-The score: an open complaint weighs most, a recent disappointment next, then silence; a
-loyalty score under LOW_LOYALTY adds how far under it is (10 counts like an open complaint).
+The score: an open complaint weighs most, a recent disappointment or a sharp fall in mood
+(interactions.moods) next, then silence; a loyalty score under LOW_LOYALTY adds how far under
+it is (10 counts like an open complaint).
 
 The candidates are scored in the database, in one statement: at a few hundred thousand
 customers they number thousands. The worst are kept for AT_RISK_CACHE_SECONDS, so a dashboard
@@ -20,6 +21,7 @@ from django.db import connection
 
 from customers.models import Customer
 from interactions.models import Complaint, Interaction
+from interactions.moods import MOOD_FALLS, mood_fall_params
 
 AT_RISK_LIMIT = 20
 # Loyalty scores (voice.loyalty) below this put a customer among the candidates.
@@ -37,17 +39,18 @@ class AtRisk:
     fell_short: int
     loyalty: int | None
     score: float
+    mood_fell: bool = False
 
     @property
     def low_loyalty(self) -> bool:
         return self.loyalty is not None and self.loyalty < LOW_LOYALTY
 
 
-SCORE = """(open_complaints * 30 + fell_short * 15 + LEAST(overdue_days, 90) / 3.0
+SCORE = """(open_complaints * 30 + fell_short * 15 + mood_fell * 20 + LEAST(overdue_days, 90) / 3.0
     + GREATEST(%(low_loyalty)s - COALESCE(loyalty_score, %(low_loyalty)s), 0))::float"""
 
 WORST = f"""
-SELECT id, overdue_days, open_complaints, fell_short, loyalty_score, {SCORE} AS score
+SELECT id, overdue_days, open_complaints, fell_short, loyalty_score, {SCORE} AS score, mood_fell
 FROM scored
 ORDER BY score DESC, id
 LIMIT %(limit)s
@@ -65,8 +68,11 @@ WITH fell_short AS (
     SELECT customer_id, count(*) AS n FROM interactions_complaint
     WHERE status = ANY(%(open)s)
     GROUP BY customer_id
+), mood_fell AS (
+    {MOOD_FALLS}
 ), candidates AS (
     SELECT customer_id AS id FROM fell_short
+    UNION ALL SELECT customer_id FROM mood_fell
     UNION ALL SELECT customer_id FROM open_cases
     UNION ALL (
         SELECT id FROM customers_customer
@@ -80,10 +86,12 @@ WITH fell_short AS (
     )
 ), scored AS (
     SELECT c.id, c.loyalty_score, {OVERDUE_DAYS} AS overdue_days,
-        COALESCE(o.n, 0) AS open_complaints, COALESCE(f.n, 0) AS fell_short
+        COALESCE(o.n, 0) AS open_complaints, COALESCE(f.n, 0) AS fell_short,
+        (m.customer_id IS NOT NULL)::int AS mood_fell
     FROM customers_customer c
     LEFT JOIN fell_short f ON f.customer_id = c.id
     LEFT JOIN open_cases o ON o.customer_id = c.id
+    LEFT JOIN mood_fell m ON m.customer_id = c.id
     -- An array, not a join: joined, the candidates made PostgreSQL read every customer.
     WHERE c.id = ANY(ARRAY(SELECT id FROM candidates)) AND c.archived_at IS NULL
 )
@@ -91,9 +99,11 @@ WITH fell_short AS (
 
 
 def _params(today, now) -> dict:
+    since = now - datetime.timedelta(days=FELL_SHORT_DAYS)
     return {
+        **mood_fall_params(since),
         "fell_short": Interaction.Outcome.FELL_SHORT.value,
-        "since": now - datetime.timedelta(days=FELL_SHORT_DAYS),
+        "since": since,
         "open": list(Complaint.OPEN_STATUSES),
         "today": today,
         "overdue_limit": OVERDUE_CANDIDATES,
@@ -105,7 +115,7 @@ def _params(today, now) -> dict:
 
 def _at_risk_rows(today, now) -> list[tuple]:
     """The worst AT_RISK_LIMIT as rows: (customer id, overdue days, open complaints, fell
-    short, loyalty, score), worst first."""
+    short, loyalty, score, mood fell), worst first."""
     with connection.cursor() as cursor:
         cursor.execute(AT_RISK_SQL, _params(today, now))
         return cursor.fetchall()
@@ -115,14 +125,14 @@ def customers_at_risk(today, now) -> list[AtRisk]:
     """The worst AT_RISK_LIMIT, worst first: scored at most once every
     AT_RISK_CACHE_SECONDS, and their customers read afresh."""
     rows = cache.get_or_set(
-        f"front.at_risk:{today.isoformat()}",
+        f"front.at_risk.rows:{today.isoformat()}",
         lambda: _at_risk_rows(today, now),
         settings.AT_RISK_CACHE_SECONDS,
     )
     # Live ones only: a customer archived since the scoring leaves the list at once.
     customers = Customer.objects.live().select_related("owner").in_bulk([row[0] for row in rows])
     return [
-        AtRisk(customers[pk], overdue, open_complaints, fell_short, loyalty, score)
-        for pk, overdue, open_complaints, fell_short, loyalty, score in rows
+        AtRisk(customers[pk], overdue, open_complaints, fell_short, loyalty, score, bool(fell))
+        for pk, overdue, open_complaints, fell_short, loyalty, score, fell in rows
         if pk in customers
     ]

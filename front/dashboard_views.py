@@ -9,6 +9,7 @@ from core.roles import manager_required
 from customers.forms import assignable_users
 from customers.models import Customer
 from inbound import selectors as inbound_selectors
+from insights import selectors as insight_selectors
 from interactions.models import Complaint, FollowUp, Interaction
 from interactions.reminders import selectors as reminder_selectors
 from voice import selectors as voice_selectors
@@ -28,11 +29,12 @@ def _period(request) -> int:
 
 @manager_required
 def dashboard_view(request):
-    # 16 queries whatever the data: session, user, manager check, open complaints counted,
+    # 19 queries whatever the data: session, user, manager check, open complaints counted,
     # complaints opened in the period, days counted through, summarised days, live days, staff
     # with their counts, net promoter score, recovery rate, the at-risk candidates scored, the
-    # worst of them loaded, failed reminders, unmet wants, emails that did not go; and with IMAP
-    # mailboxes configured, those not reached lately.
+    # worst of them loaded, failed reminders, unmet wants, emails that did not go, the insight
+    # tables (rising themes, causes, segment gaps); with IMAP mailboxes configured, those not
+    # reached lately, and with themes rising, the customers behind them.
     now = timezone.now()
     today = timezone.localdate(now)
     period = _period(request)
@@ -41,6 +43,7 @@ def dashboard_view(request):
     interactions = dashboard.interaction_figures(start, today)
     staff = dashboard.staff_rows(today, start, complaints.open_by_assignee)
     nps_weeks, nps = voice_selectors.nps_by_week(start)
+    causes = insight_selectors.causes()
     recovered, resolved = voice_selectors.recovery_rate(start)
     charts = {
         "staff": {
@@ -67,6 +70,10 @@ def dashboard_view(request):
             "values": interactions.quality,
         },
         "nps": {"labels": [week.isoformat() for week in nps_weeks], "values": nps},
+        "causes": {
+            "labels": insight_selectors.cause_week_labels(now),
+            "series": {row.label: row.by_week for row in causes},
+        },
         "kinds": {
             "labels": [week.isoformat() for week in interactions.weeks],
             "series": {
@@ -96,6 +103,9 @@ def dashboard_view(request):
             "unmet_wants": voice_selectors.recent_unmet_wants(10),
             "failed_emails": outbox_selectors.failed_email_count(),
             "unreachable_mailboxes": inbound_selectors.unreachable_mailboxes(),
+            "rising": insight_selectors.rising_themes(),
+            "causes": causes,
+            "gaps": insight_selectors.segment_gaps(),
         },
     )
 

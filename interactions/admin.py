@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Complaint, ComplaintEvent, FollowUp, Interaction
+from .models import Complaint, ComplaintEvent, ComplaintSubCause, FollowUp, Interaction
 
 
 @admin.register(Interaction)
@@ -38,3 +38,13 @@ class FollowUpAdmin(SimpleHistoryAdmin):
     search_fields = ["summary", "customer__name"]
     list_select_related = ["customer", "assignee"]
     raw_id_fields = ["customer", "interaction", "complaint"]
+
+
+@admin.register(ComplaintSubCause)
+class ComplaintSubCauseAdmin(admin.ModelAdmin):
+    """The short list of finer causes offered when a complaint is resolved."""
+
+    list_display = ["name", "cause", "active"]
+    list_filter = ["cause", "active"]
+    list_editable = ["active"]
+    search_fields = ["name"]

@@ -36,6 +36,16 @@ class InteractionForm(BootstrapFieldsMixin, forms.ModelForm):
         error_messages={"invalid": _("Enter a date and time, e.g. 2025-03-14 09:30.")},
     )
 
+    mood = forms.TypedChoiceField(
+        label=_("How did they feel?"),
+        choices=[("", _("Not noted")), *Interaction.Mood.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose one of the moods, or “Not noted”.")},
+    )
+
     class Meta:
         model = Interaction
         fields = [
@@ -47,6 +57,7 @@ class InteractionForm(BootstrapFieldsMixin, forms.ModelForm):
             "initiated_by",
             "outcome",
             "satisfaction",
+            "mood",
         ]
         widgets = {
             "summary": forms.TextInput(

@@ -28,6 +28,7 @@ from .follow_ups.forms import FollowUpForm, SnoozeForm
 from .follow_ups.services import followup_create
 from .forms import InteractionForm, local_now_to_the_minute
 from .models import Interaction
+from .moods import mood_trend
 from .reminders.selectors import dismissed_reminders
 from .timeline import INTERACTION, timeline_page
 
@@ -115,6 +116,7 @@ def customer_detail(request, pk):
             if is_manager(request.user)
             else None,
             "complaints": complaints_for_profile(customer),
+            "moods": mood_trend(customer),
             **profile_context(request, customer, people),
         },
     )

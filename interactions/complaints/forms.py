@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.forms import OwnerChoiceField, assignable_users
-from interactions.models import Complaint, Interaction
+from interactions.models import Complaint, ComplaintSubCause, Interaction
 
 from .customer_words import step_message
 
@@ -103,6 +103,25 @@ class ComplaintTransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Optional: why, for the case's timeline."),
     )
+    cause = forms.ChoiceField(
+        label=_("Why did it happen?"),
+        choices=[("", _("Choose the cause")), *Complaint.Cause.choices],
+        required=False,
+        error_messages={"invalid_choice": _("Choose a cause from the list.")},
+    )
+    sub_cause = forms.ModelChoiceField(
+        label=_("More precisely (optional)"),
+        queryset=ComplaintSubCause.objects.filter(active=True),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one from the list, or none.")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        sub_cause = data.get("sub_cause")
+        if sub_cause and data.get("cause") and sub_cause.cause != data["cause"]:
+            self.add_error("sub_cause", _("That one belongs under another cause."))
+        return data
 
 
 class ComplaintUpdateForm(forms.Form):

@@ -104,8 +104,12 @@ def complaint_transition(
     actor,
     resolution_summary: str = "",
     note: str = "",
+    cause: str = "",
+    sub_cause=None,
 ) -> Complaint:
-    """Move a case along its workflow. A move the workflow does not allow changes nothing."""
+    """Move a case along its workflow. A move the workflow does not allow changes nothing.
+    Resolving it records why it happened (``cause``), which COMPLAINT_CAUSE_REQUIRED makes a
+    must."""
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if to_status not in locked.allowed_transitions():
         raise ValidationError(
@@ -122,6 +126,12 @@ def complaint_transition(
         raise ValidationError(
             {"resolution_summary": _("Say how it was resolved before marking it resolved.")}
         )
+    if to_status == Complaint.Status.RESOLVED and not cause and settings.COMPLAINT_CAUSE_REQUIRED:
+        raise ValidationError({"cause": _("Say why it happened before marking it resolved.")})
+    if cause and cause not in Complaint.Cause.values:
+        raise ValidationError({"cause": _("Choose a cause from the list.")})
+    if sub_cause is not None and sub_cause.cause != cause:
+        raise ValidationError({"sub_cause": _("That one belongs under another cause.")})
     now = timezone.now()
     from_status = locked.status
     locked.status = to_status
@@ -130,6 +140,7 @@ def complaint_transition(
     if to_status == Complaint.Status.RESOLVED:
         locked.resolved_at = now
         locked.resolution_summary = resolution_summary
+        locked.cause, locked.sub_cause = cause, sub_cause
     elif to_status == Complaint.Status.CLOSED:
         locked.closed_at = now
     elif to_status == Complaint.Status.OPEN:

@@ -175,6 +175,8 @@ def complaint_transition(request, pk):
                 actor=request.user,
                 resolution_summary=form.cleaned_data["resolution_summary"],
                 note=form.cleaned_data["note"],
+                cause=form.cleaned_data["cause"],
+                sub_cause=form.cleaned_data["sub_cause"],
             )
         except ValidationError as error:
             add_service_errors(form, error)

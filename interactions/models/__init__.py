@@ -1,6 +1,6 @@
 """The app's models, one module per domain, all importable from here."""
 
-from .complaints import CaseLink, Complaint, ComplaintEvent
+from .complaints import CaseLink, Complaint, ComplaintEvent, ComplaintSubCause
 from .follow_ups import FollowUp
 from .interactions import Interaction, InteractionDayCount, InteractionDaysCounted
 from .reminders import Digest, Reminder
@@ -9,6 +9,7 @@ __all__ = [
     "CaseLink",
     "Complaint",
     "ComplaintEvent",
+    "ComplaintSubCause",
     "Digest",
     "FollowUp",
     "Interaction",

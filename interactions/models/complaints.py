@@ -54,6 +54,14 @@ class Complaint(models.Model):
         APOLOGY = "apology", _("Apology")
         NO_REMEDY = "no_remedy", _("No remedy")
 
+    class Cause(models.TextChoices):
+        # Why customers turn away: what they got for the price, how we work, how we treated
+        # them; or nothing we did.
+        VALUE = "value", _("Value: quality, quantity, reliability, suitability for the price")
+        SYSTEM = "system", _("System: procedures, waiting, slow service, unclear information")
+        PEOPLE = "people", _("People: rigid, indifferent or rude staff")
+        NOT_OURS = "not_ours", _("Not our fault")
+
     class TargetStatus(models.TextChoices):
         ON_TRACK = "on_track", _("On track")
         DUE_SOON = "due_soon", _("Due soon")
@@ -101,6 +109,15 @@ class Complaint(models.Model):
     )
     remedy_accepted = models.BooleanField(_("customer accepted the remedy"), null=True, blank=True)
     resolution_summary = models.TextField(_("resolution"), blank=True)
+    cause = models.CharField(_("cause"), max_length=20, choices=Cause, blank=True)
+    sub_cause = models.ForeignKey(
+        "ComplaintSubCause",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sub-cause"),
+    )
     # The customer's own page (/case/<token>/): when they last looked, and what they said
     # about the resolution (None until they say; a reopening asks again).
     customer_seen_at = models.DateTimeField(
@@ -169,6 +186,24 @@ class Complaint(models.Model):
         if now >= start + (target - start) * 0.75:
             return self.TargetStatus.DUE_SOON
         return self.TargetStatus.ON_TRACK
+
+
+class ComplaintSubCause(models.Model):
+    """A finer reason under a cause ("long queue" under system), from a short list managers
+    keep; retired ones stay on the cases that used them."""
+
+    cause = models.CharField(_("cause"), max_length=20, choices=Complaint.Cause)
+    name = models.CharField(_("name"), max_length=100)
+    active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["cause", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cause", "name"], name="complaint_sub_cause_once")
+        ]
+
+    def __str__(self):
+        return f"{self.get_cause_display().split(':')[0]}: {self.name}"
 
 
 class ComplaintEvent(models.Model):

@@ -68,6 +68,17 @@ class Interaction(models.Model):
     outcome = models.CharField(
         _("outcome against expectation"), max_length=20, choices=Outcome, default=Outcome.UNKNOWN
     )
+
+    class Mood(models.IntegerChoices):
+        ANGRY = 1, _("Angry")
+        FRUSTRATED = 2, _("Frustrated")
+        NEUTRAL = 3, _("Neutral")
+        PLEASED = 4, _("Pleased")
+        DELIGHTED = 5, _("Delighted")
+
+    mood = models.PositiveSmallIntegerField(
+        _("how did they feel?"), choices=Mood, null=True, blank=True
+    )
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1–5)"),
         null=True,
@@ -86,6 +97,12 @@ class Interaction(models.Model):
             models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline"),
             # Covers the dashboard's weekly counts by kind and outcome (index-only scans).
             models.Index(fields=["occurred_at", "kind", "outcome"], name="interaction_week_mix"),
+            # Whose mood was noted lately (interactions.moods): a few among many.
+            models.Index(
+                fields=["occurred_at", "customer"],
+                name="interaction_mood_noted",
+                condition=Q(mood__isnull=False),
+            ),
             # The dashboard's recent "fell short" per customer, from the index alone.
             models.Index(
                 fields=["occurred_at"],

@@ -31,6 +31,9 @@
   draw("chart-nps", { type: "line", data: { labels: data.nps.labels, datasets: series({
     "Net promoter score": data.nps.values }) },
     options: { spanGaps: true, scales: { y: { suggestedMin: -100, suggestedMax: 100 } } } });
+  draw("chart-causes", { type: "bar", data: { labels: data.causes.labels,
+    datasets: series(data.causes.series) },
+    options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } });
   draw("chart-kinds", { type: "bar", data: { labels: data.kinds.labels,
     datasets: series(data.kinds.series) },
     options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } });

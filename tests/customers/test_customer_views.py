@@ -164,8 +164,9 @@ def test_profile_query_count_is_constant(
     # session, user with the manager check, customer + owner, its tags, the people for the timeline
     # filter and the follow-up form; timeline: count, one page of (type, id, time), then its
     # interactions + authors, complaint events + actors + cases, follow-ups + assignees;
-    # open follow-ups + assignees; complaints + assignees; reminders set aside + who did it
-    with django_assert_num_queries(13):
+    # open follow-ups + assignees; complaints + assignees; reminders set aside + who did it;
+    # the recent moods
+    with django_assert_num_queries(14):
         response = staff_client.get(f"/customers/{customer.pk}/")
 
     types = {entry.type for entry in response.context["timeline"].object_list}

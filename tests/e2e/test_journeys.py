@@ -835,3 +835,59 @@ def test_customer_follows_the_case_on_its_page_and_accepts_the_remedy(
     facts = staff.locator("section[aria-labelledby=facts-heading]").inner_text()
     assert "Refund · accepted" in facts
     assert "Seen by the customer" in facts
+
+
+# 12. Manager: what is changing, from the dashboard's trend cards to /insights/ -----------------
+
+
+def test_manager_sees_a_rising_theme_a_cause_and_a_fall_in_mood(page, new_page, roles):
+    from insights.computing import insights_compute
+    from tests.voice.factories import FeedbackSubmissionFactory
+
+    UserFactory(username="mona", first_name="Mona", last_name="Manager", role="Manager")
+    sam = UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    now = timezone.now()
+    askers = [CustomerFactory(name=f"Evening Asker {n}", owner=sam) for n in range(6)]
+    for n, customer in enumerate(askers):
+        FeedbackSubmissionFactory(
+            customer=customer,
+            message="Could you open in the evenings?" if n % 2 else "Evening slots, please.",
+            created_at=now - datetime.timedelta(days=n % 4 + 1),
+        )
+    fran = CustomerFactory(name="Fran Fallen", owner=sam)
+    for days_ago, mood in ((40, 5), (25, 4), (10, 5)):
+        interaction_log(
+            customer=fran,
+            author=sam,
+            kind=Interaction.Kind.CALL,
+            summary="A friendly call",
+            mood=mood,
+            occurred_at=now - datetime.timedelta(days=days_ago),
+        )
+
+    # Sam logs today's call with Fran, and how she felt, in one tap.
+    log_in(page, "sam", PASSWORD, "12-trends-01-staff")
+    visit(page, f"/customers/{fran.pk}/log/", "12-trends-02-log")
+    page.get_by_label("Summary").fill("Furious about the second bill")
+    page.locator("label", has_text="Angry").click()
+    page.get_by_role("button", name=re.compile("Log it|Save")).click()
+    page.wait_for_url(f"**/customers/{fran.pk}/**")
+    check_page(page, "12-trends-03-profile")
+    assert "Felt: Angry" in page.locator("main").inner_text()
+    assert "How they felt lately" in page.locator("main").inner_text()
+
+    insights_compute()
+    manager = new_page()
+    log_in(manager, "mona", PASSWORD, "12-trends-04-manager")
+    visit(manager, "/dashboard/", "12-trends-05-dashboard")
+    rising = manager.locator("section[aria-labelledby=rising-h]").inner_text()
+    assert "6 mentions this week" in rising
+    assert "Evening Asker 0" in rising
+    at_risk = manager.locator("section[aria-labelledby=risk-h]").inner_text()
+    assert "Fran Fallen" in at_risk and "mood fell" in at_risk
+
+    manager.get_by_role("link", name="All insights").click()
+    manager.wait_for_url("**/insights/")
+    check_page(manager, "12-trends-06-insights")
+    moods = manager.locator("section[aria-labelledby=moods-h]").inner_text()
+    assert "Fran Fallen" in moods and "Angry" in moods

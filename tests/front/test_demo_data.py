@@ -1,9 +1,15 @@
+import datetime
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
+from django.utils import timezone
 
 from customers.models import Customer
+from insights import selectors as insight_selectors
+from insights.models import RisingTheme
+from interactions.moods import mood_falls
 from voice.models import Survey
 
 
@@ -35,3 +41,18 @@ def test_demo_logins(username, group):
     user = authenticate(request, username=username, password="rapport-demo")
     assert user is not None
     assert list(user.groups.values_list("name", flat=True)) == [group]
+
+
+@pytest.mark.django_db
+def test_the_demo_tells_a_story_on_the_dashboard(manager_client):
+    call_command("load_demo", verbosity=0)
+
+    # One rising theme with its customers, one cause that dominates, one customer whose mood fell.
+    (rising,) = RisingTheme.objects.all()
+    assert rising.word == "evening" and len(rising.customer_ids) == 6
+    causes = {row.cause: row.complaints for row in insight_selectors.causes() if row.cause}
+    assert max(causes, key=causes.get) == "system"
+    (fallen,) = mood_falls(timezone.now() - datetime.timedelta(days=7))
+    page = manager_client.get("/dashboard/").content.decode()
+    assert "“evening”" in page
+    assert Customer.objects.get(pk=fallen.customer_id).name in page

@@ -256,8 +256,9 @@ def test_case_page_query_count_is_constant(
     for _ in range(count):
         ComplaintEvent.objects.create(complaint=complaint, kind="remedy", actor=UserFactory())
     # session, user with the manager check, the case joined to customer, owner, assignee,
-    # opener and interaction, events joined to actors, assignee choices of the form
-    with django_assert_num_queries(5):
+    # opener and interaction, events joined to actors, assignee choices of the form, the
+    # sub-causes a resolution may name
+    with django_assert_num_queries(6):
         staff_client.get(f"/complaints/{complaint.pk}/")
 
 

@@ -269,8 +269,8 @@ def test_a_filtered_timeline_costs_the_same_queries(
 
     # session, user with the manager check, customer + owner, its tags, the people in the forms;
     # timeline: count, one page of (type, id, time), its interactions, complaint events and
-    # follow-ups; the open follow-ups; the complaints; the reminders set aside
-    with django_assert_num_queries(13):
+    # follow-ups; the open follow-ups; the complaints; the reminders set aside; the recent moods
+    with django_assert_num_queries(14):
         response = staff_client.get(
             f"/customers/{customer.pk}/?author={staff_user.pk}&start={start}&page=1"
         )

@@ -28,7 +28,7 @@ from customers.imports import import_upload_create
 from customers.models import Customer, Tag
 from customers.unsubscribe import unsubscribe_token
 from inbound.models import InboundMessage
-from interactions.models import CaseLink, Complaint, Interaction, Reminder
+from interactions.models import CaseLink, Complaint, ComplaintSubCause, Interaction, Reminder
 from tests.factories import PASSWORD, CustomerFactory, UserFactory
 from tests.interactions.factories import ComplaintFactory
 from tests.interactions.factories_timeline import FollowUpFactory, InteractionFactory
@@ -309,6 +309,7 @@ def admin_object(world: World, model_label: str):
         "interactions.interaction": lambda: world.interaction,
         "interactions.complaint": lambda: world.complaint,
         "interactions.followup": lambda: world.follow_up,
+        "interactions.complaintsubcause": lambda: ComplaintSubCause.objects.get(name="Long wait"),
         "voice.feedbacksubmission": lambda: world.feedback,
         "voice.survey": lambda: world.survey,
         "crm.outgoingemail": lambda: world.email,

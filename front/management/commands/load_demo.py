@@ -13,12 +13,14 @@ from django.utils.text import slugify
 from customers.forms import tags_for_names
 from customers.models import Customer
 from customers.services import customer_create
+from insights.computing import insights_compute
 from interactions.complaints.services import complaint_open, complaint_transition, complaint_update
 from interactions.follow_ups.services import followup_create
-from interactions.models import Interaction
+from interactions.models import Complaint, ComplaintSubCause, Interaction
 from interactions.services import interaction_log
 from voice.loyalty import loyalty_recompute
-from voice.models import Survey
+from voice.models import FeedbackSubmission, Survey
+from voice.services import client_hash
 from voice.surveys import survey_answer, token_hash
 
 DEMO_PASSWORD = "rapport-demo"
@@ -126,6 +128,25 @@ SUMMARIES = {
     "feedback": ["Praised the technician", "Said the booking was confusing"],
     "follow_up": ["Called back as promised", "Sent the brochure they asked for"],
 }
+# The trend the dashboard shows after `make run`: customers asking for evening hours, a few a
+# season, then six this week; complaints about waiting, most of them down to how we work.
+EVENING_WISHES = [
+    "Could you do evening appointments? I am at work all day.",
+    "Any chance of evenings? Mornings are impossible for me.",
+    "I would book more often if you opened in the evening.",
+    "Please think about evening slots, even one a week.",
+    "Evenings would suit us much better.",
+    "Is there an evening service? My partner works days too.",
+]
+WAITING_COMPLAINTS = [
+    ("Waited three weeks for a booking", Complaint.Cause.SYSTEM, "Long wait"),
+    ("Booking line engaged all morning", Complaint.Cause.SYSTEM, "Long wait"),
+    ("Told to fill in the same form twice", Complaint.Cause.SYSTEM, "Complicated procedure"),
+    ("Nobody said the visit was moved", Complaint.Cause.SYSTEM, "Unclear information"),
+    ("Part failed again within a month", Complaint.Cause.VALUE, "Poor quality"),
+    ("Engineer was short with my mother", Complaint.Cause.PEOPLE, "Rude or indifferent"),
+]
+
 COMPLAINTS = [
     ("Technician arrived two hours late", "high"),
     ("Invoice charged twice", "urgent"),
@@ -172,10 +193,13 @@ class Command(BaseCommand):
             )
             self._history(customer, users, rng, index)
             created.append(customer.pk)
+        if created:
+            self._trends(Customer.objects.filter(pk__in=created).order_by("pk"), users, rng)
         # Directly, not through Celery: the worker may not be running yet. Only this run's
         # customers, so a second run changes nothing.
         for customer_id in created:
             loyalty_recompute(customer_id)
+        insights_compute()
         self.stdout.write(f"Demo data ready: {len(created)} customers created.")
 
     def _history(self, customer, users, rng, index):
@@ -200,7 +224,7 @@ class Command(BaseCommand):
                 satisfaction=rng.choice([None, 3, 4, 5, 5, 2]),
             )
         if index % 8 == 1:
-            summary, severity = COMPLAINTS[index % len(COMPLAINTS)]
+            summary, severity = COMPLAINTS[index // 8 % len(COMPLAINTS)]
             hours_ago = rng.choice([2, 30, 200])
             complaint = complaint_open(
                 customer=customer,
@@ -233,6 +257,70 @@ class Command(BaseCommand):
                 created_by=customer.owner,
                 promised=index % 2 == 0,
             )
+
+    def _trends(self, customers, users, rng):
+        """What the dashboard's trend cards show: a rising theme with its customers, a cause
+        that dominates, and one customer whose mood fell."""
+        now = timezone.now()
+        customers = list(customers)
+        for weeks_ago, customer in zip((3, 5, 8), customers[40:43], strict=True):
+            self._said(
+                customer, EVENING_WISHES[weeks_ago % 6], now - datetime.timedelta(weeks=weeks_ago)
+            )
+        for n, customer in enumerate(customers[:6]):
+            self._said(customer, EVENING_WISHES[n], now - datetime.timedelta(days=n % 5 + 1))
+        for n, (summary, cause, sub_cause) in enumerate(WAITING_COMPLAINTS):
+            customer = customers[10 + n]
+            complaint = complaint_open(
+                customer=customer,
+                summary=summary,
+                severity="normal",
+                opened_by=customer.owner,
+                opened_at=now - datetime.timedelta(days=6 + n * 4),
+            )
+            complaint_transition(
+                complaint,
+                to_status="resolved",
+                actor=customer.owner,
+                resolution_summary="Apologised and put it right.",
+                cause=cause,
+                sub_cause=ComplaintSubCause.objects.filter(cause=cause, name=sub_cause).first(),
+            )
+        fallen = customers[20]
+        for days_ago, mood in ((60, 5), (35, 4), (14, 5), (1, Interaction.Mood.ANGRY)):
+            interaction_log(
+                customer=fallen,
+                author=users[1],
+                kind="call",
+                summary="Called about the next visit" if mood > 2 else "Furious about the bill",
+                occurred_at=now - datetime.timedelta(days=days_ago),
+                mood=mood,
+            )
+
+    def _said(self, customer, message, when):
+        """A message from the public form, as the form would have left it."""
+        submission = FeedbackSubmission.objects.create(
+            name=customer.name,
+            email=customer.email,
+            topic=FeedbackSubmission.Topic.QUESTION,
+            message=message,
+            client_hash=client_hash("192.0.2.1"),
+            state=FeedbackSubmission.State.PROCESSED,
+            acknowledgement=FeedbackSubmission.Acknowledgement.NOT_SENT,
+            customer=customer,
+            created_at=when,
+        )
+        submission.interaction = interaction_log(
+            customer=customer,
+            author=customer.owner,
+            kind="feedback",
+            channel="web",
+            summary=f"Question: {message}"[:200],
+            details=message,
+            initiated_by="customer",
+            occurred_at=when,
+        )
+        submission.save(update_fields=["interaction"])
 
     def _survey(self, customer, rng, *, days_ago, complaint=None):
         """A survey the customer was sent and answered ``days_ago``."""

@@ -1,0 +1,142 @@
+"""The weekly "what's changing" email: once per manager and week, however many beats and workers
+run it, and not at all when nothing changed."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from core.models import OutgoingEmail
+from customers.models import Customer
+from insights import tasks
+from insights.computing import insights_compute
+from insights.models import WeeklyChanges
+from insights.weekly import weekly_changes, weekly_changes_send
+from interactions.models import Interaction
+from tests.factories import CustomerFactory, UserFactory
+from tests.interactions.factories import InteractionFactory
+from tests.voice.factories import FeedbackSubmissionFactory
+
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _weekly_settings(settings):
+    settings.INSIGHTS_WEEKLY_WEEKDAY = 0  # Monday
+    settings.INSIGHTS_WEEKLY_HOUR = 7
+    settings.SITE_URL = "http://rapport.example"
+
+
+def _monday_at(hour):
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday())
+    return timezone.make_aware(datetime.datetime.combine(monday, datetime.time(hour, 30)))
+
+
+@pytest.fixture
+def managers(db):
+    return [
+        UserFactory(username="mona", first_name="Mona", role="Manager"),
+        UserFactory(username="max", first_name="Max", role="Manager"),
+    ]
+
+
+def _something_rises(now):
+    customers = [CustomerFactory(name=f"Evening {n}") for n in range(6)]
+    for customer in customers:
+        FeedbackSubmissionFactory(
+            customer=customer, message="Please open in the evenings", created_at=now - DAY
+        )
+    return customers
+
+
+def _emails():
+    return OutgoingEmail.objects.filter(kind="weekly-changes")
+
+
+@pytest.mark.django_db
+def test_each_manager_hears_once_of_what_rose_with_the_customers_named(managers):
+    now = _monday_at(8)
+    customers = _something_rises(now)
+    insights_compute(now)
+
+    assert weekly_changes_send(now) == 2
+    assert weekly_changes_send(now) == 0
+    assert weekly_changes_send(now + 3 * datetime.timedelta(hours=1)) == 0
+
+    emails = _emails()
+    assert sorted(e.to for e in emails) == ["max@example.com", "mona@example.com"]
+    body = emails[0].body_text
+    assert "“evenings” is rising: 6 mentions in the last seven days" in body
+    first = sorted(c.name for c in customers)[0]
+    assert first in body
+    assert f"http://rapport.example/customers/{Customer.objects.get(name=first).pk}/" in body
+    assert WeeklyChanges.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_nothing_changed_no_email(managers):
+    now = _monday_at(8)
+    insights_compute(now)
+
+    assert weekly_changes(now) == []
+    assert weekly_changes_send(now) == 0
+    assert not _emails().exists()
+
+
+@pytest.mark.django_db
+def test_not_before_its_hour_nor_on_another_day(managers):
+    now = _monday_at(8)
+    _something_rises(now)
+    insights_compute(now)
+
+    assert weekly_changes_send(_monday_at(6)) == 0
+    assert weekly_changes_send(_monday_at(8) + DAY) == 0
+    assert not _emails().exists()
+
+
+@pytest.mark.django_db
+def test_a_sharp_fall_in_mood_is_a_change(managers):
+    now = _monday_at(8)
+    customer = CustomerFactory(name="Fran Fallen")
+    author = UserFactory()
+    for days, mood in [(40, 5), (30, 4), (20, 5), (1, Interaction.Mood.ANGRY)]:
+        InteractionFactory(
+            customer=customer, author=author, mood=mood, occurred_at=now - days * DAY
+        )
+    insights_compute(now)
+
+    (change,) = weekly_changes(now)
+
+    assert change["text"] == "1 customers' mood fell sharply this week."
+    assert change["customers"][0]["name"] == "Fran Fallen"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_and_two_workers_at_once_send_each_manager_one_email(managers, monkeypatch):
+    now = _monday_at(8)
+    _something_rises(now)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            tasks.compute_insights()
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert _emails().count() == 2
+    assert WeeklyChanges.objects.count() == 2
