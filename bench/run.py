@@ -410,11 +410,12 @@ def job_import(rows):
     out = subprocess.run(
         [PYTHON, str(ROOT / "bench" / "run.py"), "--import-child", str(rows)],
         cwd=ROOT,
-        check=True,
         capture_output=True,
         text=True,
         env={**os.environ},
     )
+    if out.returncode:
+        sys.exit(f"The import child failed ({out.returncode}):\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+CAUSES = ["system", "system", "system", "value", "value", "people", "not_ours"]
 KINDS = [
     "call",
     "meeting",
@@ -242,6 +243,8 @@ def seed(scale: float, rng: random.Random, staff: int = 20) -> dict:
                     "",
                     None,
                     "Put right." if done else "",
+                    # Why, chosen at resolution: how we work most often, as in most businesses.
+                    rng.choice(CAUSES) if done else "",
                     now,
                     now,
                 )
@@ -264,6 +267,7 @@ def seed(scale: float, rng: random.Random, staff: int = 20) -> dict:
                 "remedy",
                 "remedy_accepted",
                 "resolution_summary",
+                "cause",
                 "created_at",
                 "updated_at",
             ],

@@ -129,10 +129,6 @@ def _database_url() -> str:
 DATABASES = {"default": env.db_url_config(_database_url())}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Parameters bound by the server, so psycopg prepares a statement a connection runs again and
-# again: PostgreSQL then stops planning it anew, which on the customer table (twenty indexes)
-# took longer than running it (bench/FINDINGS.md, round 10).
-DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Auth ----------------------------------------------------------------------------------------

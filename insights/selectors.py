@@ -75,6 +75,7 @@ def cause_week_labels(now: datetime.datetime, weeks: int = CAUSE_WEEKS) -> list[
 
 @dataclass
 class GapRow:
+    key: str
     segment: str
     gap: float | None
     before: float | None
@@ -97,6 +98,7 @@ def segment_gaps() -> list[GapRow]:
         now, before = by_period.get(0), by_period.get(1)
         rows.append(
             GapRow(
+                key=segment,
                 segment=str(Customer.Segment(segment).label)
                 if segment in Customer.Segment.values
                 else segment,

@@ -22,6 +22,7 @@ from interactions.models import Complaint, Interaction
 from interactions.moods import mood_falls
 
 from . import selectors
+from .computing import GAP_PERIOD_DAYS
 from .models import WeeklyChanges
 
 MAX_CHANGES = 5
@@ -86,7 +87,8 @@ def weekly_changes(now: datetime.datetime) -> list[dict]:
         if widened and gap.known >= GAP_MIN_KNOWN:
             disappointed = Interaction.objects.filter(
                 outcome=Interaction.Outcome.FELL_SHORT,
-                occurred_at__gte=now - datetime.timedelta(days=28),
+                occurred_at__gte=now - datetime.timedelta(days=GAP_PERIOD_DAYS),
+                customer__in=Customer.objects.in_segment(gap.key, timezone.localdate(now)),
             ).values_list("customer_id", flat=True)
             changes.append(
                 {

@@ -68,9 +68,7 @@ def _render(request, token, complaint, *, forms=None, status=200):
     errors = [
         error
         for form in forms.values()
-        for name in (None, "answer")
-        if name is None or name in form.fields
-        for error in form.errors.get(name or "__all__", [])
+        for error in [*form.non_field_errors(), *form.errors.get("answer", [])]
     ]
     context = {
         "errors": errors,

@@ -14,9 +14,9 @@ from insights import tasks
 from insights.computing import insights_compute
 from insights.models import WeeklyChanges
 from insights.weekly import weekly_changes, weekly_changes_send
-from interactions.models import Interaction
+from interactions.models import Complaint, Interaction
 from tests.factories import CustomerFactory, UserFactory
-from tests.interactions.factories import InteractionFactory
+from tests.interactions.factories import ComplaintFactory, InteractionFactory
 from tests.voice.factories import FeedbackSubmissionFactory
 
 DAY = datetime.timedelta(days=1)
@@ -140,3 +140,38 @@ def test_two_beats_and_two_workers_at_once_send_each_manager_one_email(managers,
     assert errors == []
     assert _emails().count() == 2
     assert WeeklyChanges.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_growing_cause_and_a_widening_gap_are_changes_naming_their_customers(managers):
+    now = _monday_at(8)
+    author = UserFactory()
+    waited = [CustomerFactory(name=f"Waited {n}") for n in range(3)]
+    for customer in waited:
+        ComplaintFactory(
+            customer=customer,
+            cause=Complaint.Cause.SYSTEM,
+            status=Complaint.Status.RESOLVED,
+            resolved_at=now - 3 * DAY,
+        )
+    let_down = CustomerFactory(name="Lou Letdown")
+    for days in range(30, 40):
+        InteractionFactory(
+            customer=let_down, author=author, outcome="exceeded", occurred_at=now - days * DAY
+        )
+    for days in range(1, 11):
+        InteractionFactory(
+            customer=let_down, author=author, outcome="fell_short", occurred_at=now - days * DAY
+        )
+    insights_compute(now)
+
+    changes = weekly_changes(now)
+
+    texts = [change["text"] for change in changes]
+    cause = next(c for c in changes if c["text"].startswith("More complaints come down to"))
+    assert "3 in the last four weeks against 0 in the four before" in cause["text"]
+    assert [c["name"] for c in cause["customers"]] == ["Waited 0", "Waited 1", "Waited 2"]
+    gap = next(c for c in changes if "getting less than they expect" in c["text"])
+    assert "from +100 to -100 points" in gap["text"]
+    assert [c["name"] for c in gap["customers"]] == ["Lou Letdown"]
+    assert len(texts) <= 5
