@@ -33,9 +33,7 @@ def customer_email(
     and its unsubscribe link (and a mail client's one-click) stops news and offers only.
     """
     to = to or (customer.email if customer else "")
-    if not to or (
-        customer is not None and (customer.email_opt_out or customer.email_bouncing_since)
-    ):
+    if not to or (customer is not None and customer.email_refused):
         return None
     if scope == MARKETING and (customer is None or not customer.has_marketing_consent):
         return None

@@ -265,6 +265,11 @@ class Customer(models.Model):
         return (today or timezone.localdate()) + cls.CUSTOMER_SINCE_MAX_AHEAD
 
     @property
+    def email_refused(self) -> bool:
+        """Opted out of all email, or their address bounces: no email goes to them."""
+        return self.email_opt_out or self.email_bouncing_since is not None
+
+    @property
     def phone_is_unreadable(self) -> bool:
         """A phone was typed that does not read as a number, so a search by number misses it."""
         return bool(self.phone) and not self.phone_e164

@@ -23,6 +23,9 @@ KINDS = {f"complaint-{which}": which for which in (ACKNOWLEDGEMENT, RESOLUTION, 
 def complaint_email_queue(complaint: Complaint, which: str, **context) -> OutgoingEmail | None:
     """Queue one of the case's emails (templates/emails/complaint-<which>-*), in the caller's
     transaction; None if the customer takes no email."""
+    customer = complaint.customer
+    if not customer.email or customer.email_refused:
+        return None  # and no link to the case's page, which nobody would receive
     return customer_email_queue(
         f"complaint-{which}",
         complaint.customer,

@@ -214,7 +214,7 @@ def complaint_update(request, pk):
 def _offer_to_tell(request, complaint: Complaint) -> None:
     """After a step, the customer may like to know: "Tell the customer" has the words ready."""
     customer = complaint.customer
-    if customer.email and not customer.email_opt_out and not customer.email_bouncing_since:
+    if customer.email and not customer.email_refused:
         messages.info(
             request, _("Tell the customer? A message for this step is ready below to edit.")
         )

@@ -2,11 +2,9 @@
 they match, and each email handed to the outbox once, at the rate set, whatever the workers do."""
 
 import datetime
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -15,6 +13,7 @@ from announcements.models import Announcement, Recipient
 from core.models import OutgoingEmail
 from customers.models import Customer
 from interactions.timeline import TimelineFilter, timeline_page
+from tests.concurrency import at_once
 from tests.factories import CustomerFactory, UserFactory
 from tests.outbox import queued, send_queued
 from tests.voice.factories import answered_survey
@@ -154,21 +153,7 @@ def test_two_workers_at_once_hand_each_email_to_the_outbox_once(manager, setting
         [Customer(name=f"C{n}", email=f"c{n}@example.com") for n in range(1_200)]
     )
     services.announcement_send(draft(manager))
-    barrier = threading.Barrier(2)
-    counts = []
-
-    def work():
-        try:
-            barrier.wait()
-            counts.append(sending.announcements_send_due())
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=work) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    at_once(sending.announcements_send_due)
     sending.announcements_send_due()  # what a worker that found it locked left
 
     assert OutgoingEmail.objects.filter(kind="announcement").count() == 1_200

@@ -3,11 +3,9 @@ server mail left as it was, a renumbered folder read again without importing twi
 
 import datetime
 import smtplib
-import threading
 
 import pytest
 from django.core.checks import run_checks
-from django.db import connection
 from django.utils import timezone
 from imap_tools import MailBoxUnencrypted
 
@@ -15,6 +13,7 @@ from inbound import imap
 from inbound.models import InboundMessage, Mailbox
 from inbound.smtp import receiver
 from interactions.models import Interaction
+from tests.concurrency import at_once
 from tests.factories import CustomerFactory
 from tests.real_services import dovecot_server, free_port, private_queue
 
@@ -119,21 +118,7 @@ def test_a_renumbered_folder_is_read_again_without_importing_twice(server, setti
 
 def test_two_workers_polling_at_once_store_each_message_once(server):
     deliver(server, *[an_email(sender=f"c{n}@example.com") for n in range(5)])
-    barrier = threading.Barrier(2)
-    results = []
-
-    def poll():
-        try:
-            barrier.wait()
-            results.append(imap.mailboxes_poll())
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=poll) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    results = at_once(imap.mailboxes_poll)
 
     assert sum(results) == 5
     assert InboundMessage.objects.count() == 5

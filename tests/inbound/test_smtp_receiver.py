@@ -7,7 +7,6 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from inbound import processing
@@ -15,6 +14,7 @@ from inbound.models import InboundMessage
 from inbound.smtp import receiver
 from inbound.storing import message_store
 from interactions.models import Interaction
+from tests.concurrency import at_once
 from tests.factories import CustomerFactory, UserFactory
 from tests.real_services import free_port, private_queue
 
@@ -158,19 +158,7 @@ def test_the_same_message_sent_twice_and_at_once_is_stored_and_filed_once(smtp):
         thread.join()
     assert InboundMessage.objects.count() == 1
     (pk,) = InboundMessage.objects.values_list("pk", flat=True)
-    outcomes = []
-
-    def process():
-        try:
-            outcomes.append(str(processing.message_process(pk)))
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=process) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    outcomes = at_once(lambda: str(processing.message_process(pk)))
     assert sorted(outcomes) == ["None", "filed"]
     assert Interaction.objects.count() == 1
 

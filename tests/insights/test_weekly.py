@@ -2,10 +2,8 @@
 run it, and not at all when nothing changed."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from core.models import OutgoingEmail
@@ -15,6 +13,7 @@ from insights.computing import insights_compute
 from insights.models import WeeklyChanges
 from insights.weekly import weekly_changes, weekly_changes_send
 from interactions.models import Complaint, Interaction
+from tests.concurrency import at_once
 from tests.factories import CustomerFactory, UserFactory
 from tests.interactions.factories import ComplaintFactory, InteractionFactory
 from tests.voice.factories import FeedbackSubmissionFactory
@@ -119,25 +118,8 @@ def test_two_beats_and_two_workers_at_once_send_each_manager_one_email(managers,
     now = _monday_at(8)
     _something_rises(now)
     monkeypatch.setattr(timezone, "now", lambda: now)
-    barrier = threading.Barrier(4)
-    errors = []
+    at_once(tasks.compute_insights, times=4)  # at_once fails the test on any thread's error
 
-    def run():
-        try:
-            barrier.wait()
-            tasks.compute_insights()
-        except Exception as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert _emails().count() == 2
     assert WeeklyChanges.objects.count() == 2
 

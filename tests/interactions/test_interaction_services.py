@@ -1,15 +1,15 @@
 import datetime
-import threading
+import queue
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from customers.models import Customer
 from interactions import services
 from interactions.follow_ups.services import followup_done, followup_snooze
 from interactions.models import FollowUp, Interaction
+from tests.concurrency import at_once
 from tests.factories import CustomerFactory
 
 from .factories_timeline import FollowUpFactory, InteractionFactory
@@ -157,26 +157,16 @@ def test_the_last_contact_is_derived_so_the_audit_trail_shows_the_interaction_al
 def test_two_staff_logging_at_once_leave_the_later_contact(staff_user):
     customer = CustomerFactory(owner=staff_user, customer_since=timezone.localdate() - 365 * DAY)
     times = [timezone.now() - 2 * DAY, timezone.now() - DAY]
-    barrier = threading.Barrier(2)
-    errors = []
+    pending = queue.SimpleQueue()  # each thread takes one of the times
 
-    def log(occurred_at):
-        try:
-            held = Customer.objects.get(pk=customer.pk)
-            barrier.wait()
-            _log(held, staff_user, occurred_at=occurred_at)
-        except Exception as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
+    def log():
+        held = Customer.objects.get(pk=customer.pk)
+        _log(held, staff_user, occurred_at=pending.get())
 
     for _ in range(5):
-        threads = [threading.Thread(target=log, args=(when,)) for when in times]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert not errors
+        for when in times:
+            pending.put(when)
+        at_once(log)
         customer.refresh_from_db()
         assert customer.last_contact_at == times[1]
         assert customer.next_checkin_due == timezone.localdate(times[1]) + 60 * DAY
