@@ -4,7 +4,7 @@ staff's email to customers go on their timelines, and the rest waits for a perso
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -33,6 +33,7 @@ _DATE_SLACK_AFTER = datetime.timedelta(minutes=5)
 def message_process(message_id: int) -> str | None:
     """File one received message, once: the state it is left in, or None if it was not waiting."""
     with transaction.atomic():
+        _commit_without_waiting()
         message = (
             InboundMessage.objects.select_for_update(skip_locked=True)
             .filter(pk=message_id, state=State.RECEIVED)
@@ -48,6 +49,14 @@ def message_process(message_id: int) -> str | None:
         message.processed_at = timezone.now()
         message.save(update_fields=["state", "reason", "processed_at", *_READ_FIELDS])
     return message.state
+
+
+def _commit_without_waiting() -> None:
+    """Filing is redone from the stored message if it is lost: the raw message was committed,
+    and waited for, when it arrived, and a message whose filing a crash lost is still received,
+    so the sweep for stranded messages files it again. Its commit need not wait for the disk."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def messages_process_stranded() -> int:

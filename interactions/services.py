@@ -3,8 +3,8 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max, Q
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,14 +45,14 @@ def refresh_last_contact(customer: Customer, *, logged_at=None) -> None:
     figures derived from the timeline, so they leave the customer's audit trail alone: the
     interaction that moved them is in it."""
     if logged_at is not None:
-        # One conditional statement: it moves the contact only if no later one is recorded and
-        # the cadence it was counted with is still the row's, so two staff logging at once both
-        # count without a lock.
-        inputs = {name: getattr(customer, name) for name in CADENCE_INPUTS}
-        moved = Customer(pk=customer.pk, last_contact_at=logged_at, **inputs)
-        if _store_last_contact(
-            moved, Q(last_contact_at=None) | Q(last_contact_at__lt=logged_at), **inputs
-        ):
+        # Moved only if no later contact is recorded and the cadence it was counted with is
+        # still the row's, so two staff logging at once both count without a lock.
+        moved = Customer(
+            pk=customer.pk,
+            last_contact_at=logged_at,
+            **{name: getattr(customer, name) for name in CADENCE_INPUTS},
+        )
+        if _store_last_contact(moved, guarded=True):
             customer.last_contact_at = moved.last_contact_at
             customer.next_checkin_due = moved.next_checkin_due
             return
@@ -71,32 +71,59 @@ def refresh_last_contact(customer: Customer, *, logged_at=None) -> None:
         )
     if latest is not None and latest != current.last_contact_at:
         current.last_contact_at = latest
-        _store_last_contact(current)
+        _store_last_contact(current, guarded=False)
     customer.last_contact_at = current.last_contact_at
     customer.next_checkin_due = current.next_checkin_due
 
 
-def _store_last_contact(customer: Customer, *only_if, **only_if_equal) -> bool:
-    """Store ``customer``'s last contact and the check-in date it gives, if its row matches; the
-    check-in they were due is done, so it leaves My day and the next digest at once."""
-    refresh_next_checkin(customer)
-    rows = Customer.objects.filter(*only_if, pk=customer.pk, **only_if_equal)
-    stored = rows.update(
-        last_contact_at=customer.last_contact_at,
-        next_checkin_due=customer.next_checkin_due,
-        updated_at=timezone.now(),
+# One statement, since logging contact runs it for every email filed (bench/FINDINGS.md, round
+# 11): the customer's row moves, and then the check-in they were due is done, so it leaves My
+# day and the next digest at once. Guarded, the row moves only if its last contact is earlier
+# and its cadence inputs are the ones the date was counted with.
+_STORE_LAST_CONTACT = f"""
+WITH moved AS (
+    UPDATE {Customer._meta.db_table}
+    SET last_contact_at = %(last_contact_at)s, next_checkin_due = %(due)s, updated_at = %(now)s
+    WHERE id = %(id)s AND (
+        NOT %(guarded)s OR (
+            (last_contact_at IS NULL OR last_contact_at < %(last_contact_at)s)
+            AND customer_since IS NOT DISTINCT FROM %(customer_since)s
+            AND segment IS NOT DISTINCT FROM %(segment)s
+            AND checkin_cadence_days IS NOT DISTINCT FROM %(checkin_cadence_days)s
+        )
     )
-    if stored:
-        Reminder.objects.filter(
-            kind=Reminder.Kind.CHECK_IN,
-            object_id=customer.pk,
-            state__in=Reminder.LIVE_STATES,
-            due_on__lt=customer.next_checkin_due,
-        ).update(state=Reminder.State.DONE, done_at=timezone.now())
-    return bool(stored)
+    RETURNING id
+), done AS (
+    UPDATE {Reminder._meta.db_table} SET state = %(done)s, done_at = %(now)s
+    WHERE object_id IN (SELECT id FROM moved)
+        AND kind = %(check_in)s AND state = ANY(%(live)s) AND due_on < %(due)s
+)
+SELECT count(*) FROM moved
+"""
 
 
-@transaction.atomic
+def _store_last_contact(customer: Customer, *, guarded: bool) -> bool:
+    """Store ``customer``'s last contact and the check-in date it gives: whether its row moved."""
+    refresh_next_checkin(customer)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STORE_LAST_CONTACT,
+            {
+                "id": customer.pk,
+                "last_contact_at": customer.last_contact_at,
+                "due": customer.next_checkin_due,
+                "now": timezone.now(),
+                "guarded": guarded,
+                **{name: getattr(customer, name) for name in CADENCE_INPUTS},
+                "done": Reminder.State.DONE,
+                "check_in": Reminder.Kind.CHECK_IN,
+                "live": list(Reminder.LIVE_STATES),
+            },
+        )
+        (moved,) = cursor.fetchone()
+    return bool(moved)
+
+
 def interaction_log(*, customer: Customer, author, summary: str, **fields) -> Interaction:
     """Log a touch with a customer; a customer-facing one restarts the keep-in-touch clock."""
     interaction = Interaction(customer=customer, author=author, summary=summary, **fields)
@@ -105,11 +132,14 @@ def interaction_log(*, customer: Customer, author, summary: str, **fields) -> In
     # field's choices: checking them again in the database cost three queries an interaction,
     # a quarter of filing an email (bench/FINDINGS.md, round 9).
     interaction.full_clean(exclude=["customer", "author"], validate_constraints=False)
-    interaction.save()
-    stats.recount_closed_day(interaction.occurred_at)
-    if interaction.is_customer_facing:
-        refresh_last_contact(customer, logged_at=interaction.occurred_at)
-    customer_experience_changed.send(sender=Interaction, customer_id=customer.pk)
+    # Validated before anything is written, so a refusal leaves the caller's transaction as it
+    # was; a database error inside spoils it anyway, so a savepoint of its own buys nothing.
+    with transaction.atomic(savepoint=False):
+        interaction.save()
+        stats.recount_closed_day(interaction.occurred_at)
+        if interaction.is_customer_facing:
+            refresh_last_contact(customer, logged_at=interaction.occurred_at)
+        customer_experience_changed.send(sender=Interaction, customer_id=customer.pk)
     return interaction
 
 

@@ -7,6 +7,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from inbound import processing
@@ -14,6 +15,7 @@ from inbound.models import InboundMessage
 from inbound.smtp import receiver
 from inbound.storing import message_store
 from interactions.models import Interaction
+from interactions.signals import customer_experience_changed
 from tests.concurrency import at_once
 from tests.factories import CustomerFactory, UserFactory
 from tests.real_services import free_port, private_queue
@@ -225,3 +227,34 @@ def test_a_message_left_unprocessed_is_filed_by_the_sweep(db):
     assert processing.messages_process_stranded() == 1
     assert Interaction.objects.filter(customer=ada).count() == 1
     assert processing.messages_process_stranded() == 0
+
+
+def test_filing_alone_commits_without_waiting_for_the_disk(transactional_db):
+    """A filing a crash loses is redone from the stored message by the sweep above, so its
+    commit need not wait; the setting must not outlive the filing's transaction."""
+    CustomerFactory(email="ada@example.com")
+    message, _created = message_store(
+        an_email(sender="ada@example.com").as_bytes(policy=SMTP), source="smtp"
+    )
+    seen = []
+
+    def during_filing(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO on")
+    customer_experience_changed.connect(during_filing)
+    try:
+        assert processing.message_process(message.pk) == "filed"
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            after = cursor.fetchone()[0]
+    finally:
+        customer_experience_changed.disconnect(during_filing)
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO DEFAULT")
+
+    assert seen == ["off"]
+    assert after == "on"

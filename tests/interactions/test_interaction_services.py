@@ -3,6 +3,7 @@ import queue
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer
@@ -109,6 +110,16 @@ def test_the_future_is_refused_and_nothing_is_saved(established, staff_user):
     assert Interaction.objects.count() == 1  # only the fixture's earlier call
     established.refresh_from_db()
     assert (established.last_contact_at, established.next_checkin_due) == before
+
+
+def test_a_refusal_leaves_the_callers_transaction_usable(established, staff_user):
+    with transaction.atomic():
+        with pytest.raises(ValidationError):
+            _log(established, staff_user, occurred_at=timezone.now() + 2 * DAY)
+        # The caller goes on in the same transaction, as a form re-shown with its errors does.
+        _log(established, staff_user, summary="Logged after the refusal")
+
+    assert Interaction.objects.filter(summary="Logged after the refusal").exists()
 
 
 def test_the_caller_sees_the_new_dates_without_reloading(established, staff_user):

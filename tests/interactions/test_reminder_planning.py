@@ -369,6 +369,37 @@ def test_logging_a_check_in_closes_the_live_check_in_reminder(owner):
     assert plan_reminders() == 0
 
 
+def test_logging_closes_only_that_customers_check_in(owner):
+    logged, other = (
+        QuietCustomerFactory(owner=owner, next_checkin_due=days_from_today(-5)) for _ in "ab"
+    )
+    plan_reminders()
+
+    interaction_log(customer=logged, author=owner, kind=Interaction.Kind.CALL, summary="Rang")
+
+    states = dict(Reminder.objects.values_list("customer_id", "state"))
+    assert states == {logged.pk: Reminder.State.DONE, other.pk: Reminder.State.PENDING}
+
+
+def test_a_back_dated_call_that_moves_nothing_leaves_the_reminder_live(owner):
+    customer = QuietCustomerFactory(owner=owner, next_checkin_due=days_from_today(-5))
+    plan_reminders()
+    interaction_log(customer=customer, author=owner, kind=Interaction.Kind.CALL, summary="Today")
+    reminder = Reminder.objects.get()
+    reminder.state = Reminder.State.PENDING
+    reminder.save()
+
+    interaction_log(
+        customer=customer,
+        author=owner,
+        kind=Interaction.Kind.CALL,
+        summary="Last year",
+        occurred_at=timezone.now() - datetime.timedelta(days=365),
+    )
+
+    assert Reminder.objects.get().state == Reminder.State.PENDING
+
+
 def test_a_note_does_not_close_the_check_in_reminder(owner):
     customer = QuietCustomerFactory(owner=owner, next_checkin_due=days_from_today(-5))
     plan_reminders()
