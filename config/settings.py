@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "announcements",
     "insights",
     "front",
+    "calendars",
+    "webhooks",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -40,6 +40,8 @@ urlpatterns = [
     path("", include("inbound.urls")),
     path("", include("announcements.urls")),
     path("", include("insights.urls")),
+    path("", include("calendars.urls")),
+    path("settings/webhooks/", include("webhooks.urls")),
     path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("", include(customer_urls.public_urlpatterns)),
     path("admin/", admin.site.urls),
