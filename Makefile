@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run serve test lint format migrations-check bench load clean
+.PHONY: install run serve test lint format migrations-check bench load clean schema
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,7 @@ load: install
 
 clean:
 	rm -rf $(VENV) var
+
+# The API's OpenAPI schema, committed as api/openapi.yaml: a test fails when the code's differs.
+schema: install
+	$(BIN)/python manage.py spectacular --validate --file api/openapi.yaml

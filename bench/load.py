@@ -4,6 +4,9 @@
     python bench/load.py --port 8123 --username bench-staff-0 --password rapport-bench \\
         --urls '{"list": "/customers/"}' --requests 100 --seconds 5 --concurrency 2
 
+A URL may instead be a request, {"method": "POST", "path": ..., "body": {...}} (sent as JSON),
+and --token adds ``Authorization: Bearer <token>`` to every request, for the API.
+
 For each URL: a few warm-up requests; then --requests sequential requests (one at a time, so
 the latencies are the server's, not a queue's) for p50 / p95, taken in --rounds passes over all
 the URLs, so that a host whose speed drifts slows each of them alike and a page compares with
@@ -83,14 +86,27 @@ class Session:
             raise LoginFailed(status)
 
 
-def warm_up(session, url):
+def send(session, url, headers):
+    """One request for ``url``: a path to GET, or a request spelled out."""
+    if isinstance(url, str):
+        return session.request("GET", url, headers=headers)
+    body = json.dumps(url["body"]).encode()
+    return session.request(
+        url["method"],
+        url["path"],
+        body=body,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+
+
+def warm_up(session, url, headers):
     for _ in range(3):
-        status, _, _ = session.request("GET", url)
-        if status != 200:
+        status, _, _ = send(session, url, headers)
+        if not 200 <= status < 300:
             raise SystemExit(f"{url}: HTTP {status}")
 
 
-def latencies(session, urls, requests, rounds) -> dict[str, list[float]]:
+def latencies(session, urls, requests, rounds, headers) -> dict[str, list[float]]:
     """Milliseconds of ``requests`` sequential requests to each URL, in ``rounds`` passes."""
     timings = {name: [] for name in urls}
     per_round = -(-requests // rounds)
@@ -98,12 +114,12 @@ def latencies(session, urls, requests, rounds) -> dict[str, list[float]]:
         for name, url in urls.items():
             for _ in range(min(per_round, requests - len(timings[name]))):
                 started = time.perf_counter()
-                session.request("GET", url)
+                send(session, url, headers)
                 timings[name].append((time.perf_counter() - started) * 1000)
     return timings
 
 
-def throughput(port, cookies, url, seconds, concurrency) -> tuple[int, float]:
+def throughput(port, cookies, url, seconds, concurrency, headers) -> tuple[int, float]:
     """Requests done by ``concurrency`` connections in ``seconds``, and the time taken."""
     done = [0] * concurrency
     stop = time.perf_counter() + seconds
@@ -112,7 +128,7 @@ def throughput(port, cookies, url, seconds, concurrency) -> tuple[int, float]:
         own = Session(port)
         own.cookies = dict(cookies)
         while time.perf_counter() < stop:
-            own.request("GET", url)
+            send(own, url, headers)
             done[slot] += 1
 
     started = time.perf_counter()
@@ -134,16 +150,20 @@ def main():
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--token", help="an API token, sent with every request")
     args = parser.parse_args()
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
     urls = json.loads(args.urls)
     session = Session(args.port)
     session.login(args.username, args.password)
     for url in urls.values():
-        warm_up(session, url)
-    timings = latencies(session, urls, args.requests, args.rounds)
+        warm_up(session, url, headers)
+    timings = latencies(session, urls, args.requests, args.rounds, headers)
     results = {}
     for name, url in urls.items():
-        done, elapsed = throughput(args.port, session.cookies, url, args.seconds, args.concurrency)
+        done, elapsed = throughput(
+            args.port, session.cookies, url, args.seconds, args.concurrency, headers
+        )
         results[name] = {
             "p50_ms": round(statistics.median(timings[name]), 1),
             "p95_ms": round(percentile(timings[name], 0.95), 1),

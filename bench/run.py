@@ -50,6 +50,7 @@ TARGETS = {
     "complaints": None,
     "dashboard": 300,
 }
+API_TARGET_MS = 50
 FLOOR_RATIO = 3
 # Each page's latencies are taken in this many passes over every page and floor: a page and its
 # floor then see the host alike, where one after the other they can meet different spells.
@@ -120,6 +121,53 @@ def page_urls(cursor) -> dict[str, str]:
         "complaints": "/complaints/",
         "dashboard": "/dashboard/",
     }
+
+
+def api_requests(cursor) -> dict:
+    """The API endpoints under test: the customer list, its search, and logging a call (on a
+    customer of the middle of the book, so the busiest's timeline stays as the pages see it)."""
+    cursor.execute("SELECT id FROM customers_customer ORDER BY id OFFSET 50000 LIMIT 1")
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute("SELECT min(id) FROM customers_customer")
+        row = cursor.fetchone()
+    return {
+        "api_list": "/api/v1/customers/",
+        "api_search": "/api/v1/customers/?q=customer4242",
+        "api_log": {
+            "method": "POST",
+            "path": f"/api/v1/customers/{row[0]}/interactions/",
+            "body": {"kind": "call", "channel": "phone", "summary": "Rang about the renewal"},
+        },
+    }
+
+
+def api_token() -> str:
+    """A read-and-write token of the bench's manager."""
+    from django.contrib.auth.models import User
+
+    from api.tokens import token_create
+
+    return token_create(user=User.objects.get(username=MANAGER), name="bench", scope="write")[1]
+
+
+def api_queries(requests: dict, token: str) -> dict[str, int]:
+    """Each API request's query count, as the Django test client runs it."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    counts = {}
+    for name, spec in requests.items():
+        with CaptureQueriesContext(connection) as queries:
+            if isinstance(spec, str):
+                response = client.get(spec)
+            else:
+                response = client.post(spec["path"], spec["body"], content_type="application/json")
+        assert response.status_code in (200, 201), (name, response.status_code)
+        counts[name] = len(queries.captured_queries)
+    return counts
 
 
 def capture_queries(urls, floor_file):
@@ -226,7 +274,7 @@ def gunicorn(database_url, **extra_env):
         server.wait(timeout=30)
 
 
-def load(port, urls, requests, seconds, concurrency, rounds=LATENCY_ROUNDS) -> dict:
+def load(port, urls, requests, seconds, concurrency, rounds=LATENCY_ROUNDS, token=None) -> dict:
     """bench/load.py against the gunicorn on ``port``: its figures for each of ``urls``, their
     latencies taken in ``rounds`` passes over them all."""
     out = subprocess.run(
@@ -249,6 +297,7 @@ def load(port, urls, requests, seconds, concurrency, rounds=LATENCY_ROUNDS) -> d
             str(concurrency),
             "--rounds",
             str(rounds),
+            *(["--token", token] if token else []),
         ],
         cwd=ROOT,
         check=True,
@@ -258,10 +307,13 @@ def load(port, urls, requests, seconds, concurrency, rounds=LATENCY_ROUNDS) -> d
     return json.loads(out.stdout)
 
 
-def load_pages(urls, database_url, floor_file, args):
-    with gunicorn(database_url, BENCH_FLOOR_SQL=str(floor_file)) as port:
-        every = {**urls, **{f"floor_{name}": f"/__floor__/{name}/" for name in urls}}
-        return load(port, every, args.requests, args.seconds, concurrency=2)
+def load_pages(urls, database_url, floor_file, args, api=None, token=None):
+    # The token's throttle is lifted out of the way: its counting statement still runs.
+    with gunicorn(
+        database_url, BENCH_FLOOR_SQL=str(floor_file), API_REQUESTS_PER_MINUTE="100000000"
+    ) as port:
+        every = {**urls, **{f"floor_{name}": f"/__floor__/{name}/" for name in urls}, **(api or {})}
+        return load(port, every, args.requests, args.seconds, concurrency=2, token=token)
 
 
 # Jobs ----------------------------------------------------------------------------------------
@@ -574,6 +626,18 @@ def markdown(results):
             f"{page['queries']} | {page['floor_p95_ms']} | {page['floor_ratio']} | {fast} | "
             f"{verdict(page['floor_ratio'] <= FLOOR_RATIO)} |"
         )
+    if results.get("api"):
+        lines += [
+            "",
+            "| API endpoint | p50 ms | p95 ms | req/s | queries | p95 target |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, endpoint in results["api"].items():
+            lines.append(
+                f"| {name} (`{endpoint['url']}`) | {endpoint['p50_ms']} | {endpoint['p95_ms']} | "
+                f"{endpoint['rps']} | {endpoint['queries']} | < {API_TARGET_MS} ms: "
+                f"{verdict(endpoint['p95_ms'] < API_TARGET_MS)} |"
+            )
     jobs = results["jobs"]
     lines += ["", "| job | figure | target | met |", "|---|---|---|---|"]
     rows = []
@@ -821,6 +885,8 @@ def main():
         cursor.execute("SELECT count(*) FROM interactions_interaction")
         interactions = cursor.fetchone()[0]
         urls = page_urls(cursor)
+        api = api_requests(cursor)
+    token = api_token()
     jobs = {}
     log("computing insights (the dashboard's trend cards read them)")
     jobs.update(job_insights())
@@ -830,12 +896,13 @@ def main():
         floor_file = Path(tmp) / "floor.json"
         log("capturing queries")
         counts, baseline = capture_queries(urls, floor_file)
+        api_counts = api_queries(api, token)
         log("checking the search's plan after VACUUM ANALYZE")
         plans = search_plans(json.loads(floor_file.read_text())["search"], customers)
         connection.close()
         log("loading pages through gunicorn")
         load_before = os.getloadavg()[0]
-        loaded = load_pages(urls, database_url, floor_file, args)
+        loaded = load_pages(urls, database_url, floor_file, args, api=api, token=token)
         # Other work on the machine skews latencies: the 1-minute load average says how much.
         load_after = os.getloadavg()[0]
     pages = {}
@@ -851,6 +918,11 @@ def main():
             "floor_ratio": round(page["p95_ms"] / floor["p95_ms"], 2),
         }
         log(f"{name}: {pages[name]}")
+    endpoints = {}
+    for name, spec in api.items():
+        path = spec if isinstance(spec, str) else f"{spec['method']} {spec['path']}"
+        endpoints[name] = {"url": path, **loaded[name], "queries": api_counts[name]}
+        log(f"{name}: {endpoints[name]}")
 
     log("planning reminders")
     jobs.update(job_plan())
@@ -881,10 +953,12 @@ def main():
         "load_average_before_pages": round(load_before, 2),
         "load_average_after_pages": round(load_after, 2),
         "pages": pages,
+        "api": endpoints,
         "jobs": jobs,
         "search_reads_trigram_indexes": bool(plans) or None,
         "targets": {
             "p95_ms": TARGETS,
+            "api_p95_ms": API_TARGET_MS,
             "floor_ratio_max": FLOOR_RATIO,
             "plan_seconds_max": 5,
             "digest_per_second_min": 100,

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "calendars"
 
-urlpatterns = []
+urlpatterns = [
+    path("accounts/calendar/", views.feed_page, name="feed"),
+    path("accounts/calendar/new/", views.feed_new, name="new"),
+    path("accounts/calendar/<int:pk>/turn-off/", views.feed_turn_off, name="turn-off"),
+    path("calendar/<str:token>.ics", views.feed_ics, name="ics"),
+]

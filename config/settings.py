@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "customers",
     "interactions",
@@ -69,6 +72,7 @@ INSTALLED_APPS = [
     "announcements",
     "insights",
     "front",
+    "privacy",
     "calendars",
     "webhooks",
     "api",
@@ -79,6 +83,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    # After LocaleMiddleware, which speaks the browser's language: a person's choice wins.
+    "core.languages.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -87,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the user and messages, which the page's layout shows.
     "core.not_found.NotFoundPageMiddleware",
+    # An erased customer's pages answer 410 (customers.erased).
+    "customers.erased.ErasedCustomerMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -172,6 +181,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# The languages Rapport speaks (locale/, with the terms chosen once in locale/GLOSSARY.md).
+LANGUAGES = [("en-gb", "English"), ("es", "Español"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # The business's country (ISO 3166 code): phone numbers typed without +... are read as its own.
 PHONE_REGION = env("PHONE_REGION", default="GB")
 TIME_ZONE = env("TIME_ZONE", default="Europe/London")
@@ -358,6 +370,8 @@ _planning_seconds = env.int("PLAN_REMINDERS_EVERY_SECONDS", default=30 if DEBUG 
 _digest_seconds = env.int("SEND_DIGESTS_EVERY_SECONDS", default=30 if DEBUG else 5 * 60)
 _plan_surveys_seconds = env.int("PLAN_SURVEYS_EVERY_SECONDS", default=60 if DEBUG else 60 * 60)
 _imap_poll_seconds = env.int("INBOUND_IMAP_EVERY_SECONDS", default=60)
+# How often beat clears what is past its retention (RETENTION_DAYS, below).
+RETENTION_SWEEP_EVERY_SECONDS = env.int("RETENTION_SWEEP_EVERY_SECONDS", default=60 * 60)
 # The dashboard's at-risk list is scored at most this often (front.at_risk).
 AT_RISK_CACHE_SECONDS = env.int("AT_RISK_CACHE_SECONDS", default=3 * 60)
 # Trend-spotting (insights/): worked out by beat every INSIGHTS_EVERY_SECONDS. A theme is
@@ -425,6 +439,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insights.tasks.compute_insights",
         "schedule": INSIGHTS_EVERY_SECONDS,
     },
+    # Retention (privacy.retention): import files, then message and email bodies, past their time.
+    "expire-import-files": {
+        "task": "privacy.tasks.expire_import_files",
+        "schedule": RETENTION_SWEEP_EVERY_SECONDS,
+    },
+    "expire-inbound-bodies": {
+        "task": "privacy.tasks.expire_inbound_bodies",
+        "schedule": RETENTION_SWEEP_EVERY_SECONDS,
+    },
+    "expire-outbox-bodies": {
+        "task": "privacy.tasks.expire_outbox_bodies",
+        "schedule": RETENTION_SWEEP_EVERY_SECONDS,
+    },
+    # Webhook retries that are due, deliveries whose task was lost or whose worker died.
+    "send-due-webhooks": {
+        "task": "webhooks.tasks.send_due_webhooks",
+        "schedule": 60,
+    },
+    # Idempotency keys older than API_IDEMPOTENCY_HOURS are forgotten.
+    "forget-idempotency-keys": {
+        "task": "api.tasks.forget_idempotency_keys",
+        "schedule": 60 * 60,
+    },
 }
 
 # Inbound email -------------------------------------------------------------------------------
@@ -462,6 +499,37 @@ INBOUND_IMAP_QUIET_AFTER_SECONDS = env.int("INBOUND_IMAP_QUIET_AFTER_SECONDS", d
 # so a large one keeps within what the mail provider accepts.
 ANNOUNCEMENT_RATE_PER_MINUTE = env.int("ANNOUNCEMENT_RATE_PER_MINUTE", default=600)
 
+# Webhooks ------------------------------------------------------------------------------------
+# A delivery that fails is tried again WEBHOOK_RETRY_BASE_SECONDS * 2**(attempt - 1) later, up
+# to WEBHOOK_MAX_ATTEMPTS attempts in all, each waiting at most WEBHOOK_TIMEOUT_SECONDS for the
+# server at each step; then it is given up. WEBHOOK_DISABLE_AFTER_FAILURES deliveries given up
+# in a row disable the endpoint and email the managers. Finished deliveries are kept in the
+# log for WEBHOOK_KEEP_DAYS. Webhooks go only to public addresses, unless
+# WEBHOOK_ALLOW_PRIVATE_NETWORKS (on while DEBUG, so a receiver on this machine can be tried).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
+WEBHOOK_KEEP_DAYS = env.int("WEBHOOK_KEEP_DAYS", default=30)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
+
+# Calendar feeds ------------------------------------------------------------------------------
+# A member of staff's feed (/calendar/<token>.ics) lists the check-ins due this many days ahead.
+CALENDAR_DAYS_AHEAD = env.int("CALENDAR_DAYS_AHEAD", default=60)
+
+# Customers' data ------------------------------------------------------------------------------
+# Raw inbound messages and the bodies of sent emails are kept this many days, then only their
+# metadata (who, when, subject, size, state) stays. An uploaded CSV is kept until it is imported,
+# or IMPORT_FILE_KEEP_HOURS if it never is.
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=365)
+IMPORT_FILE_KEEP_HOURS = env.int("IMPORT_FILE_KEEP_HOURS", default=24)
+# Archived customers with no contact for this many days are listed for a manager to erase
+# (/customers/erase-due/); 0 turns the list off.
+ERASE_ARCHIVED_AFTER_DAYS = env.int("ERASE_ARCHIVED_AFTER_DAYS", default=0)
+# The key of the suppression list's hashes of erased addresses (customers.suppression). Unset,
+# SECRET_KEY is the key: set this one to keep the list through a change of SECRET_KEY.
+SUPPRESSION_KEY = env("SUPPRESSION_KEY", default="")
+
 # Voice of the customer -----------------------------------------------------------------------
 # Surveys go out this many days after a complaint is resolved, and every N months to each active
 # customer; never two to one customer within the minimum gap. A link works for SURVEY_LINK_DAYS.
@@ -482,3 +550,42 @@ FEEDBACK_MAX_REQUEST_BYTES = env.int("FEEDBACK_MAX_REQUEST_BYTES", default=64 * 
 # planner, a batch a run, so they follow the calendar even when nothing new is logged.
 LOYALTY_REFRESH_DAYS = env.int("LOYALTY_REFRESH_DAYS", default=7)
 LOYALTY_REFRESH_BATCH = env.int("LOYALTY_REFRESH_BATCH", default=1000)
+
+# The REST API ---------------------------------------------------------------------------------
+# Requests a token may make a minute; above it, 429 with Retry-After.
+API_REQUESTS_PER_MINUTE = env.int("API_REQUESTS_PER_MINUTE", default=600)
+# How long a POST's Idempotency-Key is remembered, and its answer replayed.
+API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.permissions.TokenThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.RapportAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rapport API",
+    "DESCRIPTION": (
+        "Customers, their timelines, complaint cases, follow-ups, reminders and the dashboard's "
+        "figures. Authenticate with a personal token from /accounts/tokens/ as "
+        "`Authorization: Bearer <token>`. A token does what its owner can do on the pages."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "customers.models.Customer.Status",
+        "ComplaintStatusEnum": "interactions.models.Complaint.Status",
+        "InteractionKindEnum": "interactions.models.Interaction.Kind",
+        "ReminderKindEnum": "interactions.models.Reminder.Kind",
+    },
+}

@@ -98,3 +98,22 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.kind} to {self.to} ({self.get_state_display().lower()})"
+
+
+class Preferences(models.Model):
+    """A member of staff's own settings: the language Rapport speaks to them (blank: their
+    browser's), on the pages and in the emails it sends them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Leave it to your browser, or choose one."),
+    )
+
+    def __str__(self):
+        return f"{self.user}: {self.language or 'browser'}"

@@ -19,6 +19,7 @@ class AuditEntry:
     what: str
     action: str
     changes: list = field(default_factory=list)
+    reason: str = ""
 
 
 def _entries(history_queryset, label):
@@ -40,6 +41,7 @@ def _entries(history_queryset, label):
                 what=label(row),
                 action=ACTIONS[row.history_type],
                 changes=changes,
+                reason=row.history_change_reason or "",
             )
         )
     return entries

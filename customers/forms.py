@@ -71,6 +71,12 @@ class CustomerForm(forms.ModelForm):
         ),
     )
 
+    correction_requested = forms.BooleanField(
+        label=_("The customer asked for this correction"),
+        required=False,
+        help_text=_("The audit trail says so, beside who made the change and when."),
+    )
+
     class Meta:
         model = Customer
         # Tags are typed as text into tags_text, not picked from a list of every tag.
@@ -96,6 +102,9 @@ class CustomerForm(forms.ModelForm):
             self.fields["marketing_consent"].initial = (
                 self.instance.marketing_consent_at is not None
             )
+        else:
+            # A new customer has nothing to correct.
+            del self.fields["correction_requested"]
 
     def clean_email(self):
         email = normalise_email(self.cleaned_data.get("email"))

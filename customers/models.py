@@ -156,6 +156,9 @@ class Customer(models.Model):
         _("withdrew marketing consent"), null=True, blank=True, editable=False
     )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
+    # Set by privacy.erasure when their personal data was erased at their request: the row stays,
+    # with placeholders, so that what they count towards (cases, interactions) keeps counting.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Written only by voice.loyalty.loyalty_recompute, from a task, whenever an input changes.
@@ -231,6 +234,10 @@ class Customer(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def has_marketing_consent(self) -> bool:
@@ -378,3 +385,14 @@ class CustomerImport(models.Model):
     @property
     def is_imported(self) -> bool:
         return self.state == self.State.IMPORTED
+
+
+class SuppressedEmail(models.Model):
+    """An erased customer's email address, kept only as a keyed hash (customers.suppression), so
+    that an import or the public form does not bring them back without anyone noticing."""
+
+    email_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("added"), default=timezone.now, editable=False)
+
+    def __str__(self):
+        return f"Suppressed address added {self.created_at:%Y-%m-%d}"

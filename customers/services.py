@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from core.events import emit
+
 from .models import Customer, Tag
 from .phones import phone_e164
 
@@ -53,7 +55,12 @@ def customer_create(
     customer.full_clean()
     customer.save()
     customer.tags.set(tags)
+    emit("customer.created", customer)
     return customer
+
+
+# The audit trail's reason for a change the customer asked for (the right to rectification).
+CORRECTION_REASON = "Corrected at the customer's request"
 
 
 @transaction.atomic
@@ -63,11 +70,13 @@ def customer_update(
     tags: Iterable[Tag] | None = None,
     marketing_consent: bool | None = None,
     consent_by: AbstractBaseUser | None = None,
+    change_reason: str = "",
     **fields,
 ) -> Customer:
     """Change a customer's fields; the check-in date follows when its inputs change, and a
     bouncing address that is changed is tried again. ``marketing_consent`` (None: as it is)
-    records or withdraws consent as the profile form's checkbox does, in the same save."""
+    records or withdraws consent as the profile form's checkbox does, in the same save;
+    ``change_reason`` goes in the audit trail beside the change."""
     for name, value in fields.items():
         setattr(customer, name, value)
     if customer.email_bouncing_since is not None:
@@ -80,9 +89,12 @@ def customer_update(
             customer, marketing_consent, source=Customer.ConsentSource.PROFILE, by=consent_by
         )
     customer.full_clean()
+    if change_reason:
+        customer._change_reason = change_reason
     customer.save()
     if tags is not None:
         customer.tags.set(tags)
+    emit("customer.updated", customer)
     return customer
 
 

@@ -83,6 +83,9 @@ def customer_edit(request, pk):
             tags=tags_for_names(form.cleaned_data["tags_text"]),
             marketing_consent=form.marketing_consent_change(),
             consent_by=request.user,
+            change_reason=services.CORRECTION_REASON
+            if form.cleaned_data.get("correction_requested")
+            else "",
             **form.customer_fields(),
         )
         messages.success(request, _("Changes to %(name)s were saved.") % {"name": customer.name})

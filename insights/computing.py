@@ -61,7 +61,10 @@ WITH texts AS (
     SELECT t.text, t.customer_id,
         floor(extract(epoch FROM (%(now)s - t.at)) / {WEEK_SECONDS})::int AS week,
         lower(w.word) AS word
-    FROM texts t, regexp_split_to_table(t.body, '[^[:alpha:]]+') AS w(word)
+    FROM texts t
+    -- An erased customer's texts are placeholders, not words of theirs (privacy.erasure).
+    JOIN customers_customer author ON author.id = t.customer_id AND author.erased_at IS NULL,
+    regexp_split_to_table(t.body, '[^[:alpha:]]+') AS w(word)
     WHERE length(w.word) >= {MIN_WORD}
 ), stemmed AS (
     SELECT text, customer_id, week, word, (ts_lexize('english_stem', word))[1] AS theme
@@ -92,7 +95,9 @@ WITH wants AS (
     FROM customers_customer cu
     WHERE cu.unmet_wants <> '' AND cu.archived_at IS NULL
   UNION ALL
-    SELECT s.customer_id, s.unmet_want FROM voice_survey s WHERE s.unmet_want <> ''
+    SELECT s.customer_id, s.unmet_want FROM voice_survey s
+    JOIN customers_customer author ON author.id = s.customer_id AND author.erased_at IS NULL
+    WHERE s.unmet_want <> ''
 ), stemmed AS (
     SELECT w.customer_id, lower(x.word) AS word,
         (ts_lexize('english_stem', lower(x.word)))[1] AS theme

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.emails import render_email
+from core.languages import language_of
 from core.models import OutgoingEmail
 from core.outbox.queue import emails_queue
 from core.roles import MANAGER_GROUP
@@ -162,6 +163,7 @@ def weekly_changes_send(now: datetime.datetime | None = None) -> int:
                     rendered = render_email(
                         "weekly-changes",
                         {"changes": changes, "manager": manager, "week_of": week},
+                        language=language_of(manager),
                     )
                     emails_queue(
                         [

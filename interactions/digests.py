@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.emails import render_email
+from core.languages import languages_of
 from core.models import OutgoingEmail
 from core.outbox.queue import emails_queue
 from customers.names import tell_apart
@@ -76,6 +77,7 @@ def digests_queue(digests) -> int:
         .select_related("recipient")
     )
     items = _items(claimed)
+    languages = languages_of([digest.recipient for digest in claimed])
     now, emails = timezone.now(), []
     reminders_url = settings.SITE_URL + reverse("interactions:reminders")
     for digest in claimed:
@@ -101,7 +103,7 @@ def digests_queue(digests) -> int:
                 to=digest.recipient.email,
                 about=digest,
                 person=digest.recipient,
-                **render_email("digest", context),
+                **render_email("digest", context, language=languages[digest.recipient_id]),
             )
         )
     Digest.objects.bulk_update(

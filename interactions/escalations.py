@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
 from core.emails import render_email
+from core.events import emit
+from core.languages import languages_of
 from core.models import OutgoingEmail
 from core.outbox.queue import emails_queue
 from core.roles import MANAGER_GROUP
@@ -48,21 +50,28 @@ def escalations_queue(now: datetime.datetime) -> int:
     complaints = Complaint.objects.select_related("assignee", "customer").in_bulk(
         [r.object_id for r in reminders]
     )
+    languages = languages_of(managers)
     emails = []
     for reminder in reminders:
         complaint = complaints[reminder.object_id]
-        rendered = render_email(
-            "escalation",
-            {
-                "complaint": complaint,
-                "reminder": reminder,
-                "target": RESPOND if reminder.detail == RESPOND else RESOLVE,
-                "complaint_url": settings.SITE_URL + complaint.get_absolute_url(),
-            },
-        )
+        context = {
+            "complaint": complaint,
+            "reminder": reminder,
+            "target": RESPOND if reminder.detail == RESPOND else RESOLVE,
+            "complaint_url": settings.SITE_URL + complaint.get_absolute_url(),
+        }
         emails += [
-            OutgoingEmail(kind="escalation", to=m.email, person=m, about=complaint, **rendered)
+            OutgoingEmail(
+                kind="escalation",
+                to=m.email,
+                person=m,
+                about=complaint,
+                **render_email("escalation", context, language=languages[m.pk]),
+            )
             for m in managers
         ]
+        # Once a target and its date: the same breach is never told twice.
+        breach = f"complaint.breached:{complaint.pk}:{reminder.detail}:{reminder.due_on}"
+        emit("complaint.breached", complaint, event_id=breach)
     emails_queue(emails)
     return len(reminders)

@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.events import emit
 from customers.models import Customer
 from customers.services import refresh_next_checkin
 
@@ -139,6 +140,7 @@ def interaction_log(*, customer: Customer, author, summary: str, **fields) -> In
         stats.recount_closed_day(interaction.occurred_at)
         if interaction.is_customer_facing:
             refresh_last_contact(customer, logged_at=interaction.occurred_at)
+        emit("interaction.logged", interaction)
         customer_experience_changed.send(sender=Interaction, customer_id=customer.pk)
     return interaction
 

@@ -18,6 +18,7 @@ from core.forms import add_service_errors
 from core.numbers import parse_id
 from core.redirects import safe_next_url
 from core.roles import can_edit_customer, can_edit_interaction, can_work_follow_up, is_manager
+from customers.erased import customer_gone
 from customers.forms import ReassignForm, assignable_users
 from customers.models import Customer
 
@@ -105,6 +106,8 @@ def customer_detail(request, pk):
     customer = get_object_or_404(
         Customer.objects.select_related("owner", "marketing_consent_by"), pk=pk
     )
+    if customer.is_erased:
+        return customer_gone(request, customer)
     people = list(assignable_users())
     return render(
         request,

@@ -59,9 +59,10 @@ def recovery_rate(start: datetime.date) -> tuple[int, int]:
 
 
 def recent_unmet_wants(limit: int = 10) -> list[Survey]:
-    """The latest survey answers that named something we do not offer, with their customer."""
+    """The latest survey answers that named something we do not offer, with their customer;
+    an erased customer's wish is a placeholder, and left out."""
     return list(
-        Survey.objects.filter(answered_at__isnull=False)
+        Survey.objects.filter(answered_at__isnull=False, customer__erased_at__isnull=True)
         .exclude(unmet_want="")
         .select_related("customer")
         .order_by("-answered_at", "-id")[:limit]

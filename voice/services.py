@@ -27,6 +27,7 @@ from customers.consent import CONSENT_LINK_DAYS, consent_url
 from customers.emails import customer_email_queue
 from customers.models import Customer
 from customers.services import customer_create, normalise_email
+from customers.suppression import is_suppressed
 from interactions.complaints.services import complaint_open
 from interactions.models import Complaint, Interaction
 from interactions.services import interaction_log
@@ -188,7 +189,10 @@ def _process(submission: FeedbackSubmission) -> None:
         submission.save(update_fields=["state", "error"])
         return
     if customer is None:
+        returning = is_suppressed(submission.email)
         customer = _create_customer(submission)
+        if returning:
+            _note_suppressed(customer, author)
     details = _details(submission)
     if submission.topic == FeedbackSubmission.Topic.COMPLAINT:
         # complaint_open logs the complaint on the timeline and sends its own acknowledgement,
@@ -243,6 +247,24 @@ def _create_customer(submission: FeedbackSubmission) -> Customer:
         if existing is None:
             raise
         return existing
+
+
+def _note_suppressed(customer: Customer, author) -> None:
+    """Tell staff, on the new customer's timeline, that the address was an erased customer's.
+    The message is taken (a customer may come back), but as from someone new: nothing of the
+    erased customer returns, and staff decide whether to keep them."""
+    interaction_log(
+        customer=customer,
+        author=author,
+        kind=Interaction.Kind.NOTE,
+        channel=Interaction.Channel.WEB,
+        summary=_("This address is on the suppression list"),
+        details=_(
+            "A customer erased at their request used this email address. Someone wrote from it "
+            "through the feedback form, so Rapport added them as a new customer; nothing of the "
+            "erased customer came back. Check with them that they want to be on our books again."
+        ),
+    )
 
 
 def _summary(submission: FeedbackSubmission) -> str:

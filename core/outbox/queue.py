@@ -37,10 +37,11 @@ def _send_after_commit(ids: list[int]) -> None:
 
 
 def emails_retry(email_ids) -> int:
-    """Send failed or uncertain emails again, at once, with a fresh count of attempts."""
+    """Send failed or uncertain emails again, at once, with a fresh count of attempts. One whose
+    body is gone (past RETENTION_DAYS, or its customer erased) is not sent again."""
     unsent = OutgoingEmail.objects.filter(
         pk__in=email_ids, state__in=[OutgoingEmail.State.FAILED, OutgoingEmail.State.UNCERTAIN]
-    )
+    ).exclude(body_text="")
     with transaction.atomic():
         ids = list(unsent.select_for_update().values_list("pk", flat=True))
         OutgoingEmail.objects.filter(pk__in=ids).update(

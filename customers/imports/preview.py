@@ -20,6 +20,7 @@ from ..services import (
     refresh_next_checkin,
     refresh_phone,
 )
+from ..suppression import suppressed_among
 from .reading import Reader, Row, RowError
 
 CHUNK_SIZE = 1000
@@ -52,9 +53,13 @@ class Preview:
     to_skip: int = 0  # existing customers left as they are, skipped or already up to date
     duplicates: list[Duplicate] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # Rows left out because their address is an erased customer's (customers.suppression): their
+    # numbers only, so the preview keeps no address the list stands for.
+    suppressed: list[int] = field(default_factory=list)
     # How many more there are than the lists hold, once stored.
     duplicates_more: int = 0
     errors_more: int = 0
+    suppressed_more: int = 0
 
     @property
     def error_count(self) -> int:
@@ -63,6 +68,10 @@ class Preview:
     @property
     def duplicate_count(self) -> int:
         return len(self.duplicates) + self.duplicates_more
+
+    @property
+    def suppressed_count(self) -> int:
+        return len(self.suppressed) + self.suppressed_more
 
     @property
     def is_valid(self) -> bool:
@@ -87,6 +96,8 @@ class Preview:
                 {**asdict(error), "value": error.value[:KEPT_VALUE]} for error in self.errors[:KEPT]
             ],
             "errors_more": self.error_count - min(KEPT, len(self.errors)),
+            "suppressed": self.suppressed[:KEPT],
+            "suppressed_more": self.suppressed_count - min(KEPT, len(self.suppressed)),
         }
 
     @classmethod
@@ -203,8 +214,13 @@ def run(
     consent_by = getattr(writer, "user", None)
     for chunk in _chunked(reader.rows(), CHUNK_SIZE):
         existing = _existing_by_email([r.email for r in chunk if r.email], with_tags=update)
+        erased = suppressed_among({r.email for r in chunk if r.email and r.email not in existing})
         for row in chunk:
             customer = existing.get(row.email) if row.email else None
+            if customer is None and row.email in erased:
+                # Flagged and left out, never created again without a person deciding to.
+                preview.suppressed.append(row.number)
+                continue
             if customer is None:
                 preview.to_create += 1
                 if writer:

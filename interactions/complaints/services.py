@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.events import emit
 from core.people import person_name
 from customers.models import Customer
 from interactions.models import Complaint, ComplaintEvent, Interaction, Reminder
@@ -92,6 +93,7 @@ def complaint_open(
         note=complaint.get_severity_display(),
     )
     complaint_email_queue(complaint, ACKNOWLEDGEMENT)
+    emit("complaint.opened", complaint)
     customer_experience_changed.send(sender=Complaint, customer_id=customer.pk)
     return complaint
 
@@ -161,6 +163,7 @@ def complaint_transition(
     )
     if to_status == Complaint.Status.RESOLVED:
         complaint_email_queue(locked, RESOLUTION)
+        emit("complaint.resolved", locked)
     if to_status in (Complaint.Status.RESOLVED, Complaint.Status.CLOSED, Complaint.Status.OPEN):
         customer_experience_changed.send(sender=Complaint, customer_id=locked.customer_id)
     complaint.refresh_from_db()

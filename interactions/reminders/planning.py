@@ -16,6 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.events import emit
 from customers.models import Customer
 from interactions.escalations import RESOLVE, RESPOND, escalations_queue
 from interactions.follow_ups.services import followup_done
@@ -187,6 +188,31 @@ def follow_reassignments() -> int:
     return moved
 
 
+# A follow-up is told overdue by every run for this many days after its due date, so one that
+# went overdue while planning was stopped is still told; its event id makes the repeats nothing.
+OVERDUE_CATCH_UP_DAYS = 2
+
+
+def _tell_what_fell_due(reminders: list[Reminder], today: datetime.date) -> None:
+    """Tell listeners (core.events) of each check-in and follow-up that fell due, and each
+    follow-up gone overdue: once per item and due date, however many runs see it."""
+    check_ins = {r.object_id: r.due_on for r in reminders if r.kind == Reminder.Kind.CHECK_IN}
+    if check_ins:
+        customers = Customer.objects.select_related("owner").prefetch_related("tags")
+        for customer in customers.filter(pk__in=check_ins):
+            due = check_ins[customer.pk]
+            emit("checkin.overdue", customer, event_id=f"checkin.overdue:{customer.pk}:{due}")
+    fell_due = [r.object_id for r in reminders if r.kind == Reminder.Kind.FOLLOW_UP]
+    overdue = FollowUp.objects.overdue(today).filter(
+        due_on__gte=today - datetime.timedelta(days=OVERDUE_CATCH_UP_DAYS),
+        customer__archived_at__isnull=True,
+    )
+    follow_ups = FollowUp.objects.filter(Q(pk__in=fell_due) | Q(pk__in=overdue.values("pk")))
+    for follow_up in follow_ups.select_related("customer", "assignee"):
+        name = "follow_up.due" if follow_up.due_on >= today else "follow_up.overdue"
+        emit(name, follow_up, event_id=f"{name}:{follow_up.pk}:{follow_up.due_on}")
+
+
 def plan_reminders(now: datetime.datetime | None = None) -> int:
     """Create the reminders that are due and do not exist yet; returns how many."""
     now = now or timezone.now()
@@ -201,6 +227,7 @@ def plan_reminders(now: datetime.datetime | None = None) -> int:
         follow_reassignments()
         Reminder.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=2000)
         escalations_queue(now)
+        _tell_what_fell_due(reminders, today)
     return len(reminders)
 
 

@@ -23,9 +23,10 @@ PUBLIC = {
     "voice:case-remedy",
     "voice:case-fixed",
     "voice:case-survey",
+    "calendars:ics",
 }
 # Reached by a link's token: a made-up one is not found, never a detour through the login page.
-BY_TOKEN = {"unsubscribe", "marketing-consent", "voice:survey"} | {
+BY_TOKEN = {"unsubscribe", "marketing-consent", "voice:survey", "calendars:ics"} | {
     name for name in PUBLIC if name.startswith("voice:case")
 }
 SAMPLE_ARGS = {
@@ -34,6 +35,7 @@ SAMPLE_ARGS = {
     "user_id": "1",
     "uidb64": "MQ",
     "token": "set-password",
+    "delivery_pk": "1",
 }
 
 
@@ -54,6 +56,8 @@ def _concrete(route):
 
 
 PAGES = sorted(set(_walk(get_resolver().url_patterns)))
+# The REST API answers for itself: a request without a token gets its 401, in JSON.
+API = {name for name, route in PAGES if route.startswith(("api/v1/", "^api/"))}
 
 
 def test_every_page_is_accounted_for():
@@ -62,7 +66,7 @@ def test_every_page_is_accounted_for():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "route"), [p for p in PAGES if p[0] not in PUBLIC])
+@pytest.mark.parametrize(("name", "route"), [p for p in PAGES if p[0] not in PUBLIC | API])
 def test_anonymous_is_sent_to_login(client, name, route):
     path = _concrete(route)
 
@@ -84,12 +88,25 @@ def test_public_pages_answer_anonymous(client, name):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("name", "route"), [p for p in PAGES if p[0] in API])
+def test_the_api_answers_anonymous_itself(client, name, route):
+    path = _concrete(route)
+    expected = 404 if name == "api:missing" else 401
+
+    for method in (client.get, client.post):
+        response = method(path)
+        assert response.status_code == expected, f"{name} {path}"
+        assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.django_db
 def test_unsubscribe_answers_anonymous_without_a_login(client):
     # A made-up token: not found, but never a detour through the login page.
     assert client.get("/unsubscribe/not-a-real-token/").status_code == 404
     assert client.get("/survey/not-a-real-token/").status_code == 404
     assert client.get("/consent/not-a-real-token/").status_code == 404
     assert client.get("/case/not-a-real-token/").status_code == 404
+    assert client.get("/calendar/not-a-real-token.ics").status_code == 404
     for action in ("seen", "message", "remedy", "fixed", "survey"):
         assert client.post(f"/case/not-a-real-token/{action}/").status_code == 404
 

@@ -891,3 +891,67 @@ def test_manager_sees_a_rising_theme_a_cause_and_a_fall_in_mood(page, new_page, 
     check_page(manager, "12-trends-06-insights")
     moods = manager.locator("section[aria-labelledby=moods-h]").inner_text()
     assert "Fran Fallen" in moods and "Angry" in moods
+
+
+# 13. Manager: a customer's data, downloaded, then erased at their request -----------------------
+
+
+def test_manager_exports_a_customers_data_then_erases_them(page, roles, tmp_path):
+    import json
+    import zipfile
+
+    UserFactory(username="mona", first_name="Mona", last_name="Manager", role="Manager")
+    sam = UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    zoe = CustomerFactory(
+        name="Zoë Forgetme", email="zoe.forgetme@example.com", phone="+44 20 7946 0321", owner=sam
+    )
+    interaction_log(
+        customer=zoe,
+        author=sam,
+        kind=Interaction.Kind.CALL,
+        summary="Asked us to forget her",
+        details="She is moving abroad and wants nothing kept.",
+    )
+
+    log_in(page, "mona", PASSWORD, "13-erase-01")
+    visit(page, f"/customers/{zoe.pk}/", "13-erase-02-profile")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export their data").click()
+    archive_path = tmp_path / download.value.suggested_filename
+    download.value.save_as(archive_path)
+    assert archive_path.name.startswith(f"customer-{zoe.pk}-data-")
+    with zipfile.ZipFile(archive_path) as archive:
+        summary = archive.read("summary.html").decode()
+        data = json.loads(archive.read("data.json"))
+    assert "What Rapport holds about Zoë Forgetme" in summary
+    (call,) = data["tables"]["interactions.Interaction"]
+    assert call["details"] == "She is moving abroad and wants nothing kept."
+
+    page.get_by_role("link", name="Erase", exact=True).click()
+    page.wait_for_url(f"**/customers/{zoe.pk}/erase/")
+    check_page(page, "13-erase-03-confirm")
+    assert "Interactions: 1" in page.locator("main").inner_text()
+    # Sent without ticking the box (the browser's own check taken away): nothing goes.
+    box = page.get_by_label(re.compile("this erases the customer for good"))
+    box.evaluate("field => field.removeAttribute('required')")
+    page.get_by_role("button", name="Erase for good").click()
+    page.wait_for_load_state()
+    check_page(page, "13-erase-04-not-ticked", expected_statuses=(400,))
+    assert "Tick the box to erase them" in page.locator("main").inner_text()
+    assert Customer.objects.get(pk=zoe.pk).name == "Zoë Forgetme"
+
+    page.get_by_label(re.compile("this erases the customer for good")).check()
+    page.get_by_role("button", name="Erase for good").click()
+    page.wait_for_url(f"**/customers/{zoe.pk}/")
+    check_page(page, "13-erase-05-erased", expected_statuses=(410,))
+    main = page.locator("main").inner_text()
+    assert "The customer's data was erased." in main
+    assert "This customer was erased" in main and "Zoë" not in main
+
+    # The profile's address, bookmarked or shared, answers a friendly 410 from now on.
+    response = visit(page, f"/customers/{zoe.pk}/", "13-erase-06-gone", expected_statuses=(410,))
+    assert response.status == 410
+    assert "Zoë" not in page.content()
+    zoe.refresh_from_db()
+    assert (zoe.name, zoe.email, zoe.phone) == ("[erased]", "", "")
+    assert Interaction.objects.get(customer=zoe).details == "[erased]"

@@ -35,6 +35,7 @@ DENIED = 403
 NOT_FOUND = 404
 NOT_ALLOWED = 405
 CONFLICT = 409
+UNAUTHORIZED = 401  # the API's answer to anyone without a token: a session does not open it
 LOGIN = "login"  # 302 to /accounts/login/?next=<the page>
 ADMIN_LOGIN = "admin login"  # 302 to /admin/login/?next=<the page>
 REDIRECT = "redirect"  # 302 anywhere else: the usual answer to a form that worked
@@ -60,6 +61,8 @@ MATRIX = {
     "logout":                        row((LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
                                      post=(LOGIN,       REDIRECT,    REDIRECT,    REDIRECT)),
     "password_change":               row((LOGIN,       OK,          OK,          OK)),
+    "preferences":                   row((LOGIN,       OK,          OK,          OK),
+                                     post=(LOGIN,       REDIRECT,    REDIRECT,    REDIRECT)),
     "password_change_done":          row((LOGIN,       OK,          OK,          OK)),
     "password_reset":                row((OK,          OK,          OK,          OK)),
     "password_reset_done":           row((OK,          OK,          OK,          OK)),
@@ -85,6 +88,11 @@ MATRIX = {
                                      post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
     "customers:import-status":       row((LOGIN,       DENIED,      DENIED,      OK)),
     "customers:export":              row((LOGIN,       DENIED,      DENIED,      OK)),
+    # A customer's data: the managers' to export and erase
+    "customers:data-export":         row((LOGIN,       DENIED,      DENIED,      OK)),
+    "customers:erase":               row((LOGIN,       DENIED,      DENIED,      OK),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    "customers:erase-due":           row((LOGIN,       DENIED,      DENIED,      OK)),
     # Interactions and follow-ups
     "interactions:log":              row((LOGIN,       OK,          OK,          OK),
                                      post=(LOGIN,       REDIRECT,    REDIRECT,    REDIRECT)),
@@ -179,6 +187,29 @@ MATRIX = {
                                      post=(OK,          OK,          OK,          OK)),
     "marketing-consent":             row((OK,          OK,          OK,          OK),
                                      post=(OK,          OK,          OK,          OK)),
+    # Webhook endpoints are the managers'; the world's endpoint is enabled, so enabling it again
+    # changes nothing
+    "webhooks:list":                 row((LOGIN,       DENIED,      DENIED,      OK),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    "webhooks:detail":               row((LOGIN,       DENIED,      DENIED,      OK)),
+    "webhooks:edit":                 row((LOGIN,       DENIED,      DENIED,      OK),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    "webhooks:delete":               row((LOGIN,       DENIED,      DENIED,      OK),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT)),
+    **{
+        f"webhooks:{name}":          row((LOGIN,       DENIED,      DENIED,      NOT_ALLOWED),
+                                     post=(LOGIN,       DENIED,      DENIED,      REDIRECT))
+        for name in ("rotate-secret", "enable", "disable", "ping", "replay")
+    },
+    # Calendar feeds: each makes their own link, which shows once; the world's feed is the
+    # owner's, and only they and managers turn it off. The feed is public: the link is the key.
+    "calendars:feed":                row((LOGIN,       OK,          OK,          OK)),
+    "calendars:new":                 row((LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+                                     post=(LOGIN,       OK,          OK,          OK)),
+    "calendars:turn-off":            row((LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+                                     post=(LOGIN,       REDIRECT,    NOT_FOUND,   REDIRECT)),
+    "calendars:ics":                 row((OK,          OK,          OK,          OK),
+                                     post=(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED)),
     # The admin site's own pages; only staff-flagged users (managers) get past its login
     "admin:index":                   row((ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK)),
     "admin:login":                   row((OK,          OK,          OK,          REDIRECT)),
@@ -193,6 +224,30 @@ MATRIX = {
     "admin:view_on_site":            row((ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, REDIRECT)),
     "admin:app_list":                row((ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK)),
     "admin/(?P<url>.*)$":            row((ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, NOT_FOUND)),
+    # The API takes tokens only (tests/api test the tokens' matrix); its schema and docs are
+    # pages for signed-in staff.
+    **{
+        f"api:{name}": row((UNAUTHORIZED,) * 4)
+        for name in ("customer", "customer-interactions", "complaint", "follow-ups", "reminders",
+                     "figures")
+    },
+    **{
+        f"api:{name}": row((UNAUTHORIZED,) * 4, post=(UNAUTHORIZED,) * 4)
+        for name in ("customers", "customer-interactions", "customer-follow-ups", "complaints")
+    },
+    **{
+        f"api:{name}": row((UNAUTHORIZED,) * 4, post=(UNAUTHORIZED,) * 4)
+        for name in ("customer-archive", "complaint-transition", "complaint-remedy",
+                     "follow-up-done")
+    },
+    "api:missing":                   row((NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND),
+                                     post=(NOT_FOUND,   NOT_FOUND,   NOT_FOUND,   NOT_FOUND)),
+    "api:schema":                    row((LOGIN,       OK,          OK,          OK)),
+    "api:docs":                      row((LOGIN,       OK,          OK,          OK)),
+    "api:tokens":                    row((LOGIN,       OK,          OK,          OK),
+                                     post=(LOGIN,       OK,          OK,          OK)),
+    "api:token-revoke":              row((LOGIN,       NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+                                     post=(LOGIN,       REDIRECT,    NOT_FOUND,   REDIRECT)),
 }
 
 # Each registered model's admin pages (admin/<app>/<model>/...) answer alike, so they are listed
@@ -246,6 +301,7 @@ POST_WRITES_NOTHING = {
     "announcements:resume",
     "announcements:cancel",
     "voice:case-survey",  # the world's case is open: back to its page
+    "webhooks:enable",
 }
 
 

@@ -44,6 +44,8 @@ def _pages(world):
         "/follow-ups/",
         "/reminders/",
         f"/interactions/{world.interaction.pk}/edit/",
+        "/accounts/tokens/",
+        "/accounts/calendar/",
     ]
 
 

@@ -22,6 +22,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from announcements.models import Announcement
+from api.tokens import token_create
+from calendars.models import CalendarFeed
 from core.models import OutgoingEmail
 from customers.consent import consent_token
 from customers.imports import import_upload_create
@@ -34,6 +36,7 @@ from tests.interactions.factories import ComplaintFactory
 from tests.interactions.factories_timeline import FollowUpFactory, InteractionFactory
 from tests.voice.factories import FeedbackSubmissionFactory, SurveyFactory
 from voice.surveys import survey_link_token, token_hash
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 ROLES = ("anonymous", "staff", "other", "manager")
 
@@ -86,6 +89,11 @@ class World:
     login_records: dict
     email: object = None
     announcement: object = None
+    webhook_endpoint: object = None
+    webhook_delivery: object = None
+    calendar_feed: object = None
+    calendar_token: str = ""
+    api_token: object = None
     sessions: dict = field(default_factory=dict)
 
     def log_in_everyone(self) -> None:
@@ -168,8 +176,29 @@ def build_world() -> World:
         "axes.accesslog": AccessLog.objects.create(**login),
         "axes.accessfailurelog": AccessFailureLog.objects.create(**login),
     }
+    # Subscribed to everything, so the pages that write emit through it; its one delivery
+    # gave up, so that replay has something to do.
+    webhook_endpoint = WebhookEndpoint.objects.create(
+        url="https://1.1.1.1/hooks", events=WebhookEndpoint.Event.values, created_by=manager
+    )
+    webhook_delivery = WebhookDelivery.objects.create(
+        endpoint=webhook_endpoint,
+        event="customer.created",
+        event_id="world-event",
+        payload={"id": "world-event", "event": "customer.created", "data": {}},
+        state=WebhookDelivery.State.GIVEN_UP,
+        attempts=8,
+        last_error="HTTP 500: not a 2xx answer",
+    )
     raw = secrets.token_urlsafe(32)
     survey = SurveyFactory(customer=customer, token_hash=token_hash(raw))
+    calendar_token = secrets.token_urlsafe(32)
+    # Read by a calendar just now, so that reading it again notes nothing: no GET writes.
+    calendar_feed = CalendarFeed.objects.create(
+        user=staff,
+        token_hash=hashlib.sha256(calendar_token.encode()).hexdigest(),
+        last_used_at=timezone.now(),
+    )
     return World(
         staff=staff,
         other=other,
@@ -206,6 +235,8 @@ def build_world() -> World:
         feedback=FeedbackSubmissionFactory(customer=customer),
         tag=tag,
         login_records=login_records,
+        webhook_endpoint=webhook_endpoint,
+        webhook_delivery=webhook_delivery,
         announcement=Announcement.objects.create(
             subject="Now open on Saturdays", body="9 to 5.", created_by=manager
         ),
@@ -217,6 +248,9 @@ def build_world() -> World:
             state=OutgoingEmail.State.FAILED,
             last_error="SMTPRecipientsRefused: no such mailbox",
         ),
+        calendar_feed=calendar_feed,
+        calendar_token=calendar_token,
+        api_token=token_create(user=staff, name="Booking system", scope="write")[0],
     )
 
 
@@ -243,6 +277,8 @@ PATH_KWARGS = {
     "customers:audit": lambda w: {"pk": w.customer.pk},
     "customers:archive": lambda w: {"pk": w.customer.pk},
     "customers:restore": lambda w: {"pk": w.archived.pk},
+    "customers:data-export": lambda w: {"pk": w.customer.pk},
+    "customers:erase": lambda w: {"pk": w.customer.pk},
     "interactions:log": lambda w: {"customer_pk": w.customer.pk},
     "interactions:interaction-edit": lambda w: {"pk": w.interaction.pk},
     "interactions:follow-up-new": lambda w: {"customer_pk": w.customer.pk},
@@ -273,7 +309,27 @@ PATH_KWARGS = {
         )
     },
     "unsubscribe": lambda w: {"token": w.unsubscribe_token},
+    **{
+        f"webhooks:{name}": lambda w: {"pk": w.webhook_endpoint.pk}
+        for name in ("detail", "edit", "rotate-secret", "enable", "disable", "delete", "ping")
+    },
+    "webhooks:replay": lambda w: {
+        "pk": w.webhook_endpoint.pk,
+        "delivery_pk": w.webhook_delivery.pk,
+    },
     "marketing-consent": lambda w: {"token": consent_token(w.customer)},
+    "calendars:turn-off": lambda w: {"pk": w.calendar_feed.pk},
+    "api:token-revoke": lambda w: {"pk": w.api_token.pk},
+    **{
+        f"api:{name}": lambda w: {"pk": w.customer.pk}
+        for name in ("customer", "customer-archive", "customer-interactions", "customer-follow-ups")
+    },
+    **{
+        f"api:{name}": lambda w: {"pk": w.complaint.pk}
+        for name in ("complaint", "complaint-transition", "complaint-remedy")
+    },
+    "api:follow-up-done": lambda w: {"pk": w.follow_up.pk},
+    "calendars:ics": lambda w: {"token": w.calendar_token},
 }
 
 # admin/<app>/<model>/...: the page kind, read from the route.
@@ -390,12 +446,22 @@ def _announcement_fields() -> dict:
     return {"subject": "Now open on Sundays", "body": "10 to 4.", "kind": "service"}
 
 
+def _webhook_fields() -> dict:
+    return {
+        "url": "https://8.8.8.8/rapport",
+        "description": "Billing",
+        "events": ["customer.created", "complaint.opened"],
+    }
+
+
 def _tomorrow() -> str:
     return (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
 
 
 # Callables, so each test gets fresh upload objects and today's dates.
 POST_BODIES = {
+    "preferences": lambda w: {"language": "de"},
+    "api:tokens": lambda w: {"name": "Spreadsheet", "scope": "read"},
     "customers:create": lambda w: _customer_fields(),
     "customers:edit": lambda w: _customer_fields(name="Ada King", email="ada@example.com"),
     "customers:archive": lambda w: {},
@@ -408,6 +474,7 @@ POST_BODIES = {
         "duplicates": "skip",
     },
     "customers:import-preview": lambda w: {},
+    "customers:erase": lambda w: {"confirm": "on"},
     "inbound:attach": lambda w: {"customer": str(w.customer.pk)},
     "inbound:create-customer": lambda w: {},
     "inbound:set-aside": lambda w: {},
@@ -468,6 +535,8 @@ POST_BODIES = {
     },
     "unsubscribe": lambda w: {},
     "marketing-consent": lambda w: {},
+    "calendars:new": lambda w: {},
+    "calendars:turn-off": lambda w: {},
     "login": lambda w: {"username": "olive", "password": PASSWORD},
     "logout": lambda w: {},
     "password_change": lambda w: {
@@ -477,6 +546,12 @@ POST_BODIES = {
     },
     "password_reset": lambda w: {"email": "sam@example.com"},
     "failed-emails-retry": lambda w: {"email": str(w.email.pk)},
+    "webhooks:list": lambda w: _webhook_fields(),
+    "webhooks:edit": lambda w: _webhook_fields(),
+    **{
+        f"webhooks:{name}": lambda w: {}
+        for name in ("rotate-secret", "enable", "disable", "delete", "ping", "replay")
+    },
     "password_reset_confirm": lambda w: {
         "new_password1": "reset-to-something-long",
         "new_password2": "reset-to-something-long",
@@ -497,7 +572,16 @@ def post_body(pattern: Pattern, world: World) -> dict:
 
 # The database, to compare ---------------------------------------------------------------------
 
-SNAPSHOT_APPS = ("auth", "axes", "crm", "customers", "interactions", "voice")
+SNAPSHOT_APPS = (
+    "auth",
+    "axes",
+    "calendars",
+    "crm",
+    "customers",
+    "interactions",
+    "voice",
+    "webhooks",
+)
 
 
 def snapshot() -> dict:
