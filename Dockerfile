@@ -7,6 +7,7 @@ COPY . .
 RUN pip install --no-cache-dir . \
     && SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=postgres://build@localhost/build \
         python manage.py collectstatic --noinput \
+    && python -m config.messages \
     && useradd --create-home rapport && mkdir -p var && chown -R rapport var
 USER rapport
 EXPOSE 8000

@@ -23,6 +23,7 @@ run: install
 	$(BIN)/python -m config.local_postgres var/postgres -- $(MAKE) --no-print-directory serve
 
 serve:
+	$(BIN)/python -m config.messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@echo ""

@@ -40,6 +40,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "checkin_cadence_days",
             "birthday",
             "email_opt_out",
+            "language",
             "last_contact_at",
             "next_checkin_due",
             "loyalty_score",
@@ -90,6 +91,11 @@ class CustomerInput(serializers.Serializer):
     checkin_cadence_days = serializers.IntegerField(required=False, allow_null=True)
     birthday = serializers.DateField(required=False, allow_null=True)
     email_opt_out = serializers.BooleanField(required=False)
+    language = serializers.ChoiceField(
+        choices=Customer._meta.get_field("language").choices,
+        required=False,
+        help_text=_("The language of every email to them."),
+    )
     marketing_consent = serializers.BooleanField(
         required=False, help_text=_("They said yes to news and offers by email.")
     )

@@ -184,6 +184,8 @@ LANGUAGE_CODE = "en-gb"
 # The languages Rapport speaks (locale/, with the terms chosen once in locale/GLOSSARY.md).
 LANGUAGES = [("en-gb", "English"), ("es", "Español"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# How each language writes a date and a time: pages say |date:"DATE_FORMAT" and the like.
+FORMAT_MODULE_PATH = ["config.formats"]
 # The business's country (ISO 3166 code): phone numbers typed without +... are read as its own.
 PHONE_REGION = env("PHONE_REGION", default="GB")
 TIME_ZONE = env("TIME_ZONE", default="Europe/London")

@@ -63,3 +63,12 @@ class ChosenLanguageMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+def speak(request, language: str | None) -> None:
+    """Speak ``language`` for the rest of this request, if Rapport speaks it: a customer's own
+    page (their survey, case or email choices) follows the customer, not the browser."""
+    language = supported(language)
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language

@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from core.languages import speak
+
 from . import services
 from .consent import CONSENT_LINK_DAYS, EXPIRED, read_consent_token
 from .models import Customer
@@ -24,6 +26,7 @@ def marketing_consent(request, token):
         return _page(request, {"expired": True, "days": CONSENT_LINK_DAYS}, status=410)
     if customer is None:
         return _page(request, {"invalid": True}, status=404)
+    speak(request, customer.language)
     # Someone who asked for no email at all since is not signed up by an older link.
     if request.method == "POST" and not customer.email_opt_out:
         services.customer_consent_record(customer, source=Customer.ConsentSource.DOUBLE_OPT_IN)

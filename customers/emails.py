@@ -24,6 +24,7 @@ def customer_email(
     to: str = "",
     secret: bool = False,
     scope: str = ALL,
+    language: str | None = None,
 ) -> OutgoingEmail | None:
     """The email ``name`` (templates/emails/<name>-*) to the customer, or to ``to`` for
     someone not (yet) a customer, ready to queue; None for a customer who opted out, whose
@@ -31,6 +32,8 @@ def customer_email(
 
     ``scope`` MARKETING is for news and offers: only a customer with recorded consent gets one,
     and its unsubscribe link (and a mail client's one-click) stops news and offers only.
+    It is written in the customer's language; to someone not a customer, in ``language`` (the
+    one they wrote to us in), else the default.
     """
     to = to or (customer.email if customer else "")
     if not to or (customer is not None and customer.email_refused):
@@ -46,5 +49,9 @@ def customer_email(
         person_id=customer.owner_id if customer else None,
         to_customer=True,
         secret=secret,
-        **render_email(name, {**context, "customer": customer, "unsubscribe_url": link}),
+        **render_email(
+            name,
+            {**context, "customer": customer, "unsubscribe_url": link},
+            language=customer.language if customer else language,
+        ),
     )

@@ -33,6 +33,7 @@ def customer_row(customer: Customer) -> list[str]:
         "checkin_cadence_days": str(customer.checkin_cadence_days or ""),
         "birthday": _date(customer.birthday),
         "email_opt_out": "yes" if customer.email_opt_out else "no",
+        "language": customer.language,
         # Consent as recorded, apart from the opt-out above: "no" in this column would
         # withdraw it when the file is imported again.
         "marketing_consent": "yes" if customer.marketing_consent_at else "no",

@@ -22,4 +22,5 @@ CUSTOMER_FIELDS = (
     "checkin_cadence_days",
     "birthday",
     "email_opt_out",
+    "language",
 )

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import format_html
@@ -97,6 +98,8 @@ class CustomerForm(forms.ModelForm):
         else:
             del self.fields["owner"]
         self.fields["checkin_cadence_days"].widget.attrs.update(min=1, max=3650)
+        # Left out (a form from before languages, or a tool), it stays as it is.
+        self.fields["language"].required = False
         if self.instance.pk:
             self.fields["tags_text"].initial = ", ".join(t.name for t in self.instance.tags.all())
             self.fields["marketing_consent"].initial = (
@@ -132,6 +135,13 @@ class CustomerForm(forms.ModelForm):
                 % {"date": latest.isoformat()}
             )
         return since
+
+    def clean_language(self):
+        return (
+            self.cleaned_data.get("language")
+            or (self.instance.language if self.instance.pk else "")
+            or settings.LANGUAGE_CODE
+        )
 
     def clean_checkin_cadence_days(self):
         days = self.cleaned_data.get("checkin_cadence_days")

@@ -124,6 +124,16 @@ class Customer(models.Model):
     email_opt_out = models.BooleanField(
         _("email opt-out"), default=False, help_text=_("Send this customer no email.")
     )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "Every email to them is written in it, whoever sends it, and their own pages (a "
+            "survey, their case) speak it."
+        ),
+    )
     # Set when mail to the address bounced; no email goes to it until someone changes it.
     email_bouncing_since = models.DateTimeField(
         _("email bouncing since"), null=True, blank=True, editable=False

@@ -6,6 +6,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from core.languages import speak
+
 from . import services
 from .models import Customer
 from .unsubscribe import (
@@ -34,6 +36,7 @@ def unsubscribe(request, token):
     customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
     if customer is None:
         return render(request, "customers/unsubscribe.html", {"invalid": True}, status=404)
+    speak(request, customer.language)
     scope = read_scope(request.GET.get("scope"))
     stopped = None
     if request.method == "POST":

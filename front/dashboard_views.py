@@ -2,6 +2,7 @@ import datetime
 
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.outbox import selectors as outbox_selectors
 from core.people import person_name
@@ -46,10 +47,14 @@ def dashboard_view(request):
     causes = insight_selectors.causes()
     recovered, resolved = voice_selectors.recovery_rate(start)
     charts = {
+        # Each chart's series by their names, written in the reader's language here: the
+        # script that draws them holds no words of its own.
         "staff": {
             "labels": [person_name(row.user) for row in staff],
-            "due": [row.checkins_due for row in staff],
-            "overdue": [row.checkins_overdue for row in staff],
+            "series": {
+                _("Due today"): [row.checkins_due for row in staff],
+                _("Overdue"): [row.checkins_overdue for row in staff],
+            },
         },
         "complaints": {
             "labels": [str(Complaint.Severity(s).label) for s in complaints.by_severity],
@@ -62,14 +67,19 @@ def dashboard_view(request):
         },
         "times": {
             "labels": [week.isoformat() for week in complaints.weeks],
-            "response": complaints.median_response_hours,
-            "resolution": complaints.median_resolution_hours,
+            "series": {
+                _("Median hours to first response"): complaints.median_response_hours,
+                _("Median hours to resolution"): complaints.median_resolution_hours,
+            },
         },
         "quality": {
             "labels": [week.isoformat() for week in interactions.weeks],
-            "values": interactions.quality,
+            "series": {_("Exceeded minus fell short (points)"): interactions.quality},
         },
-        "nps": {"labels": [week.isoformat() for week in nps_weeks], "values": nps},
+        "nps": {
+            "labels": [week.isoformat() for week in nps_weeks],
+            "series": {_("Net promoter score"): nps},
+        },
         "causes": {
             "labels": insight_selectors.cause_week_labels(now),
             "series": {row.label: row.by_week for row in causes},

@@ -4,6 +4,8 @@ table, and one for the customers named, whatever the book's size."""
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from customers.models import Customer
 from interactions.models import Complaint
 
@@ -50,7 +52,7 @@ def causes(weeks: int = CAUSE_WEEKS) -> list[CauseRow]:
     rows = {}
     half = weeks // 2
     for count in CauseCount.objects.filter(week__lt=weeks):
-        label = Complaint.Cause(count.cause).label if count.cause else "Not given"
+        label = Complaint.Cause(count.cause).label if count.cause else _("Not given")
         row = rows.setdefault(
             count.cause, CauseRow(count.cause, str(label), 0, 0, 0, [0] * weeks, 0, 0)
         )

@@ -2,7 +2,8 @@
 
 Every test has PostgreSQL (``make test`` starts one when DATABASE_URL names none). Markers:
 ``redis`` needs CELERY_BROKER_URL=redis://..., ``browser`` needs Chromium, ``imap`` needs Dovecot
-(the tests start a server of their own). Without the service
+(the tests start a server of their own), ``gettext`` needs GNU gettext's xgettext (to extract
+the messages afresh). Without the service
 the test is skipped with the reason; with REQUIRE_SERVICES=1 (CI) a missing service fails the
 test instead, so nothing hides.
 """
@@ -23,6 +24,13 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
+def pytest_configure(config):
+    # The pages and emails speak Spanish and German from locale/: compile what changed.
+    from config.messages import compile_messages
+
+    compile_messages()
+
+
 def _missing_service(marker_name):
     if marker_name == "redis" and not settings.CELERY_BROKER_URL.startswith("redis"):
         return "needs Redis: set CELERY_BROKER_URL=redis://..."
@@ -30,11 +38,13 @@ def _missing_service(marker_name):
         return "needs Chromium (apt-get install chromium)"
     if marker_name == "imap" and not os.path.exists(DOVECOT):
         return "needs Dovecot (apt-get install dovecot-imapd)"
+    if marker_name == "gettext" and not shutil.which("xgettext"):
+        return "needs GNU gettext (apt-get install gettext)"
     return None
 
 
 def pytest_runtest_setup(item):
-    for marker in ("redis", "browser", "imap"):
+    for marker in ("redis", "browser", "imap", "gettext"):
         if item.get_closest_marker(marker):
             reason = _missing_service(marker)
             if reason and REQUIRE_SERVICES:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.languages import speak
 from interactions.complaints import customer_words
 from interactions.complaints import services as complaints
 from interactions.complaints.case_links import OPEN, UNKNOWN, case_for_token
@@ -59,6 +60,7 @@ def case_seen(request, token):
 
 
 def _render(request, token, complaint, *, forms=None, status=200):
+    speak(request, complaint.customer.language)
     events = customer_words.customer_events(complaint)
     remedy_offered = complaint.remedy not in (Complaint.Remedy.NONE, Complaint.Remedy.NO_REMEDY)
     finished = complaint.status in (Complaint.Status.RESOLVED, Complaint.Status.CLOSED)

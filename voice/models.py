@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
@@ -41,6 +42,10 @@ class FeedbackSubmission(models.Model):
     topic = models.CharField(_("topic"), max_length=20, choices=Topic)
     message = models.TextField(_("message"))
     order_ref = models.CharField(_("order reference"), max_length=100, blank=True)
+    # The language the form was filled in: a new customer's, and of the reply to them.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     # A keyed hash of the client's address: enough to rate-limit, not enough to track anyone.
     client_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(_("received"), default=timezone.now, editable=False)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from core.addresses import keyed_hash
 from core.errors import describe
+from core.languages import supported
 from core.models import OutgoingEmail
 from core.roles import MANAGER_GROUP
 from customers.consent import CONSENT_LINK_DAYS, consent_url
@@ -96,6 +97,7 @@ def feedback_store(
     order_ref: str = "",
     wants_news: bool = False,
     spam: bool = False,
+    language: str = "",
 ) -> FeedbackSubmission:
     """Store a public form submission as written, committed on its own; feedback_process
     comes next. A honeypot catch (``spam``) is stored for the record and goes no further."""
@@ -107,6 +109,7 @@ def feedback_store(
         message=message,
         order_ref=order_ref,
         wants_news=wants_news,
+        language=supported(language) or settings.LANGUAGE_CODE,
         client_hash=client_hash(client_address),
         state=State.SPAM if spam else State.RECEIVED,
         acknowledgement=Ack.NOT_SENT if spam else Ack.PENDING,
@@ -239,6 +242,7 @@ def _create_customer(submission: FeedbackSubmission) -> Customer:
                 phone=submission.phone,
                 preferred_channel=Customer.Channel.EMAIL,
                 status=Customer.Status.ACTIVE if bought else Customer.Status.PROSPECT,
+                language=submission.language,
             )
     except (IntegrityError, ValidationError):
         # Two submissions from a new address at once: the unique constraint on the email let
@@ -311,6 +315,7 @@ def feedback_acknowledgement_queue(submission_id: int) -> bool:
             {"submission": submission},
             about=submission,
             to=submission.email,
+            language=submission.language,
         )
         if email is None:
             FeedbackSubmission.objects.filter(pk=submission_id).update(acknowledgement=Ack.NOT_SENT)

@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.addresses import client_address
+from core.languages import speak
 from core.middleware import note_kept
 
 from . import services, surveys
@@ -44,7 +45,10 @@ def feedback(request):
     if services.feedback_rate_limited(email=form.cleaned_data["email"], client_address=address):
         return render(request, template, {"form": form, "rate_limited": True}, status=429)
     submission = services.feedback_store(
-        **form.submission_fields(), client_address=address, spam=form.is_spam
+        **form.submission_fields(),
+        client_address=address,
+        spam=form.is_spam,
+        language=request.LANGUAGE_CODE,
     )
     note_kept(request, kept=True)
     services.feedback_process(submission)
@@ -67,6 +71,7 @@ def survey(request, token):
     found, status = surveys.survey_for_link(token)
     if status != surveys.OPEN:
         return _closed(request, status)
+    speak(request, found.customer.language)
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not surveys.survey_answer(found, **form.cleaned_data):

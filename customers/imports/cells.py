@@ -5,9 +5,12 @@ import datetime
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+
+from core.languages import supported
 
 from ..forms import assignable_users
 from ..models import Customer
@@ -160,6 +163,20 @@ class Cleaner:
                 )
                 % {"value": shown(value)}
             ) from None
+
+    def _clean_language(self, value: str) -> tuple[str, str]:
+        """A language's code ("es", "de", "en" or a variant such as "es-MX") or its name."""
+        names = {str(name).lower(): code for code, name in settings.LANGUAGES}
+        language = names.get(value.lower()) or supported(value.strip().lower())
+        if language is None:
+            raise BadCell(
+                _("'%(value)s' is not a language Rapport writes in; write one of: %(allowed)s.")
+                % {
+                    "value": shown(value),
+                    "allowed": ", ".join(code for code, _name in settings.LANGUAGES),
+                }
+            )
+        return "language", language
 
     def _clean_email_opt_out(self, value: str) -> tuple[str, bool]:
         try:

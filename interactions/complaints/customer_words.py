@@ -129,7 +129,8 @@ def _promise(text, due, done_at, done_text, now) -> Promise:
             done += _(", later than we promised: we are sorry")
         return Promise(f"{text} — {done}.", kept)
     if now > due:
-        return Promise(f"{text} — {_('not yet, and we are late: we are sorry')}.", False)
+        late = _("not yet, and we are late: we are sorry")
+        return Promise(f"{text} — {late}.", False)
     return Promise(f"{text}.", None)
 
 

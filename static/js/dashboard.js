@@ -1,4 +1,5 @@
-// Draws the dashboard's charts from the JSON the page carries (no inline script, no CDN).
+// Draws the dashboard's charts from the JSON the page carries (no inline script, no CDN); the
+// series' names come in it, in the reader's language.
 (() => {
   const data = JSON.parse(document.getElementById("dashboard-data").textContent);
   const palette = ["#0d6efd", "#dc3545", "#ffc107", "#198754", "#6f42c1", "#20c997",
@@ -15,21 +16,20 @@
         responsive: true, maintainAspectRatio: true, animation: false, ...config.options } });
     }
   };
-  draw("chart-staff", { type: "bar", data: { labels: data.staff.labels, datasets: series({
-    "Due today": data.staff.due, "Overdue": data.staff.overdue }) },
+  draw("chart-staff", { type: "bar", data: { labels: data.staff.labels,
+    datasets: series(data.staff.series) },
     options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } });
   draw("chart-complaints", { type: "bar", data: { labels: data.complaints.labels,
     datasets: series(data.complaints.series, targetColours) },
     options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } });
-  draw("chart-times", { type: "line", data: { labels: data.times.labels, datasets: series({
-    "Median hours to first response": data.times.response,
-    "Median hours to resolution": data.times.resolution }) },
+  draw("chart-times", { type: "line", data: { labels: data.times.labels,
+    datasets: series(data.times.series) },
     options: { spanGaps: true, scales: { y: { beginAtZero: true } } } });
-  draw("chart-quality", { type: "line", data: { labels: data.quality.labels, datasets: series({
-    "Exceeded minus fell short (points)": data.quality.values }) },
+  draw("chart-quality", { type: "line", data: { labels: data.quality.labels,
+    datasets: series(data.quality.series) },
     options: { spanGaps: true, scales: { y: { suggestedMin: -100, suggestedMax: 100 } } } });
-  draw("chart-nps", { type: "line", data: { labels: data.nps.labels, datasets: series({
-    "Net promoter score": data.nps.values }) },
+  draw("chart-nps", { type: "line", data: { labels: data.nps.labels,
+    datasets: series(data.nps.series) },
     options: { spanGaps: true, scales: { y: { suggestedMin: -100, suggestedMax: 100 } } } });
   draw("chart-causes", { type: "bar", data: { labels: data.causes.labels,
     datasets: series(data.causes.series) },

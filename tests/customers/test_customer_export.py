@@ -83,6 +83,7 @@ def test_export_is_a_streamed_csv_with_bom_header_and_every_field(manager_client
         "checkin_cadence_days": "30",
         "birthday": "1815-12-10",
         "email_opt_out": "yes",
+        "language": "en-gb",
         # Recorded consent, whatever the opt-out: importing "no" would withdraw it.
         "marketing_consent": "yes",
     }

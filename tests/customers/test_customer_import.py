@@ -307,7 +307,7 @@ def test_unknown_column_is_an_error_listing_the_allowed_columns(manager_client):
         "Row 1, column Fax Number: 'Fax Number' is not a column Rapport knows; rename or "
         "delete it. The columns are: name, company, email, phone, preferred_channel, "
         "temperament, expectations, unmet_wants, customer_since, segment, status, owner, tags, "
-        "checkin_cadence_days, birthday, email_opt_out, marketing_consent."
+        "checkin_cadence_days, birthday, email_opt_out, language, marketing_consent."
     )
     assert [str(e) for e in response.context["preview"].errors] == [message]
     assert escape(message) in response.content.decode()

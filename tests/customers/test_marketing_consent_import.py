@@ -207,6 +207,6 @@ def test_the_export_writes_recorded_consent_as_yes_or_no(manager_client, existin
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     header, *rows = text.strip().split("\r\n")
 
-    assert header.endswith(",email_opt_out,marketing_consent")
+    assert header.endswith(",email_opt_out,language,marketing_consent")
     by_name = {row.split(",")[0]: row.rsplit(",", 1)[1] for row in rows}
     assert by_name == {"Agreed": "yes", "Never": "no", "Other": "no", "Withdrew": "no"}

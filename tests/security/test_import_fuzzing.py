@@ -99,6 +99,7 @@ def valid_cell(column: str, row: int):
         "tags": st.lists(plain_text(1, 20), max_size=3).map("|".join),
         "checkin_cadence_days": st.integers(1, 3650).map(str),
         "email_opt_out": st.sampled_from(["yes", "no", "TRUE", "false", "1", "0", ""]),
+        "language": st.sampled_from(["es", "DE", "en", "es-MX", "Deutsch", "español", ""]),
         "marketing_consent": st.sampled_from(["yes", "no", "TRUE", "false", "1", "0", ""]),
     }[column]
 
@@ -118,6 +119,7 @@ BAD_CELLS = {
     "birthday": "31/12/1990",
     "checkin_cadence_days": "0",
     "email_opt_out": "maybe",
+    "language": "klingon",
     "marketing_consent": "ja",
 }
 
@@ -313,6 +315,7 @@ VALID_ROW = {
     "checkin_cadence_days": "30",
     "birthday": "1990-12-31",
     "email_opt_out": "no",
+    "language": "de",
     "marketing_consent": "yes",
 }
 
