@@ -116,6 +116,8 @@ def seed(scale: float, rng: random.Random, staff: int = 20) -> dict:
                     None,
                     birthday,
                     False,
+                    # A tenth write in Spanish and a tenth in German.
+                    {7: "es", 8: "de"}.get(n % 10, "en-gb"),
                     # The columns Rapport fills in itself.
                     now - datetime.timedelta(days=rng.randint(0, 90)),
                     due,
