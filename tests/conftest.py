@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .factories import UserFactory
 from .real_services import DOVECOT
@@ -65,6 +65,15 @@ def _test_settings(settings, tmp_path):
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     # Hashing passwords properly takes a third of a second each: too slow for factories.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request the test client made leaves its language active in this thread, as Django
+    # does (the next request's middleware sets its own): each test starts in the default.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
