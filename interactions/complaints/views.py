@@ -181,11 +181,7 @@ def complaint_transition(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("Case #%(number)s is now %(status)s.")
-                % {"number": complaint.pk, "status": complaint.get_status_display().lower()},
-            )
+            messages.success(request, _now(complaint.status) % {"number": complaint.pk})
             _offer_to_tell(request, complaint)
             return redirect(complaint)
     for error in form.errors.values():
@@ -209,6 +205,18 @@ def complaint_update(request, pk):
             return redirect(complaint)
     messages.error(request, _("The case was not changed: see the form below."))
     return _render_detail(request, _for_detail(complaint), update_form=form)
+
+
+def _now(status: str) -> str:
+    """"Case #n is now …", a whole sentence for each status: a language may need the status's
+    word written otherwise than as its label (German capitals, Spanish agreement)."""
+    return {
+        Complaint.Status.OPEN: _("Case #%(number)s is now open."),
+        Complaint.Status.ACKNOWLEDGED: _("Case #%(number)s is now acknowledged."),
+        Complaint.Status.IN_PROGRESS: _("Case #%(number)s is now in progress."),
+        Complaint.Status.RESOLVED: _("Case #%(number)s is now resolved."),
+        Complaint.Status.CLOSED: _("Case #%(number)s is now closed."),
+    }[status]
 
 
 def _offer_to_tell(request, complaint: Complaint) -> None:
