@@ -12,8 +12,6 @@ from rest_framework import serializers
 from customers.models import Customer
 from interactions.models import Complaint, FollowUp, Interaction, Reminder
 
-from .models import ApiToken
-
 
 class CustomerSerializer(serializers.ModelSerializer):
     tags = serializers.SerializerMethodField()
@@ -223,9 +221,3 @@ class ReminderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reminder
         fields = ["id", "kind", "detail", "customer", "object_id", "due_on", "state", "created_at"]
-
-
-class TokenSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ApiToken
-        fields = ["id", "name", "scope", "prefix", "created_at", "last_used_at"]

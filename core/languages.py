@@ -4,6 +4,8 @@ the pages, their choice in the emails they get; a customer's own in everything t
 from django.conf import settings
 from django.utils import translation
 
+from .models import Preferences
+
 # Where a signed-in person's chosen language is kept: the session is read on every page anyway,
 # so the choice costs no query of its own.
 SESSION_KEY = "language"
@@ -21,16 +23,12 @@ def supported(language: str | None) -> str | None:
 
 def language_of(user) -> str:
     """The language of the emails a member of staff gets: their choice, else the default."""
-    from .models import Preferences
-
     chosen = Preferences.objects.filter(user=user).values_list("language", flat=True).first()
     return supported(chosen) or settings.LANGUAGE_CODE
 
 
 def languages_of(users) -> dict[int, str]:
     """``language_of`` for many members of staff in one query, by their ids."""
-    from .models import Preferences
-
     chosen = dict(Preferences.objects.filter(user__in=users).values_list("user_id", "language"))
     return {user.pk: supported(chosen.get(user.pk)) or settings.LANGUAGE_CODE for user in users}
 
@@ -44,8 +42,6 @@ def remember_for_session(request, language: str) -> None:
 
 def on_login(sender, request, user, **kwargs):
     """Connected to user_logged_in: the session speaks the person's chosen language."""
-    from .models import Preferences
-
     chosen = Preferences.objects.filter(user=user).values_list("language", flat=True).first()
     remember_for_session(request, chosen or "")
 
