@@ -208,7 +208,7 @@ def complaint_update(request, pk):
 
 
 def _now(status: str) -> str:
-    """"Case #n is now …", a whole sentence for each status: a language may need the status's
+    """A whole sentence for each status ("Case #n is now …"): a language may need the status's
     word written otherwise than as its label (German capitals, Spanish agreement)."""
     return {
         Complaint.Status.OPEN: _("Case #%(number)s is now open."),
