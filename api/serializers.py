@@ -9,6 +9,7 @@ own forms then apply every rule, so a request the page would refuse is refused h
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from customers.fields import CUSTOMER_FIELDS
 from customers.models import Customer
 from interactions.models import Complaint, FollowUp, Interaction, Reminder
 
@@ -20,25 +21,10 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
+        # The fields a person fills in, as the form and the CSV name them, then the derived ones.
         fields = [
             "id",
-            "name",
-            "company",
-            "email",
-            "phone",
-            "preferred_channel",
-            "temperament",
-            "expectations",
-            "unmet_wants",
-            "customer_since",
-            "segment",
-            "status",
-            "owner",
-            "tags",
-            "checkin_cadence_days",
-            "birthday",
-            "email_opt_out",
-            "language",
+            *CUSTOMER_FIELDS,
             "last_contact_at",
             "next_checkin_due",
             "loyalty_score",

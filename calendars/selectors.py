@@ -2,8 +2,9 @@
 
 import re
 
+from core.tokens import token_hash
+
 from .models import CalendarFeed
-from .services import token_hash
 
 # secrets.token_urlsafe(32): anything else is not one of ours, and is turned away unhashed.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}", re.ASCII)

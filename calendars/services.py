@@ -1,7 +1,6 @@
 """Making and turning off calendar feeds, and noting when one was read."""
 
 import datetime
-import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -9,15 +8,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.tokens import token_hash
+
 from .models import CalendarFeed
 
 # How stale "last read" may be: calendar apps poll every few minutes to every few hours, and a
 # write on every poll would buy nothing the page shows.
 READ_PRECISION = datetime.timedelta(hours=1)
-
-
-def token_hash(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
 @transaction.atomic

@@ -23,8 +23,7 @@ def supported(language: str | None) -> str | None:
 
 def language_of(user) -> str:
     """The language of the emails a member of staff gets: their choice, else the default."""
-    chosen = Preferences.objects.filter(user=user).values_list("language", flat=True).first()
-    return supported(chosen) or settings.LANGUAGE_CODE
+    return languages_of([user])[user.pk]
 
 
 def languages_of(users) -> dict[int, str]:

@@ -11,7 +11,6 @@ change it.
 
 import calendar
 import datetime
-import hashlib
 import logging
 import secrets
 
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from core.models import OutgoingEmail
 from core.outbox.queue import emails_queue, emails_retry
+from core.tokens import token_hash
 from customers.emails import customer_email
 from customers.models import Customer
 from interactions.complaints.case_links import case_link_new
@@ -50,10 +50,6 @@ OPEN, ANSWERED, EXPIRED, UNKNOWN = "open", "answered", "expired", "unknown"
 def _signer() -> signing.Signer:
     # "." never occurs in a URL-safe token or signature, and reads better in a link than ":".
     return signing.Signer(salt=SIGNING_SALT, sep=".")
-
-
-def token_hash(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
 def survey_link_token(raw_token: str) -> str:

@@ -7,13 +7,13 @@ CASE_LINK_DAYS after it was resolved or closed; "send a new link" retires the ol
 """
 
 import datetime
-import hashlib
 import secrets
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from core.tokens import token_hash
 from interactions.models import CaseLink, Complaint
 
 OPEN, GONE, UNKNOWN = "open", "gone", "unknown"
@@ -21,14 +21,10 @@ OPEN, GONE, UNKNOWN = "open", "gone", "unknown"
 TOKEN_MAX_LENGTH = 64
 
 
-def _hash(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
-
-
 def case_link_new(complaint: Complaint) -> str:
     """A new link to the case's page, in the caller's transaction: the absolute URL."""
     raw = secrets.token_urlsafe(32)
-    CaseLink.objects.create(complaint=complaint, token_hash=_hash(raw))
+    CaseLink.objects.create(complaint=complaint, token_hash=token_hash(raw))
     return settings.SITE_URL + reverse("voice:case", args=[raw])
 
 
@@ -46,7 +42,7 @@ def case_for_token(raw_token: str, now=None) -> tuple[Complaint | None, str]:
         return None, UNKNOWN
     link = (
         CaseLink.objects.select_related("complaint", "complaint__customer", "complaint__assignee")
-        .filter(token_hash=_hash(raw_token))
+        .filter(token_hash=token_hash(raw_token))
         .first()
     )
     if link is None:

@@ -5,7 +5,8 @@ import pytest
 from django.test import Client
 
 from api.models import ApiToken
-from api.tokens import token_create, token_hash
+from api.tokens import token_create
+from core.tokens import token_hash
 from tests.factories import CustomerFactory
 
 from .conftest import api_client

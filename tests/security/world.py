@@ -25,6 +25,7 @@ from announcements.models import Announcement
 from api.tokens import token_create
 from calendars.models import CalendarFeed
 from core.models import OutgoingEmail
+from core.tokens import token_hash
 from customers.consent import consent_token
 from customers.imports import import_upload_create
 from customers.models import Customer, Tag
@@ -35,7 +36,7 @@ from tests.factories import PASSWORD, CustomerFactory, UserFactory
 from tests.interactions.factories import ComplaintFactory
 from tests.interactions.factories_timeline import FollowUpFactory, InteractionFactory
 from tests.voice.factories import FeedbackSubmissionFactory, SurveyFactory
-from voice.surveys import survey_link_token, token_hash
+from voice.surveys import survey_link_token
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 ROLES = ("anonymous", "staff", "other", "manager")

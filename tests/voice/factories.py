@@ -6,10 +6,11 @@ import secrets
 import factory
 from django.utils import timezone
 
+from core.tokens import token_hash
 from tests.factories import CustomerFactory
 from voice.models import FeedbackSubmission, Survey
 from voice.services import client_hash
-from voice.surveys import survey_link_token, token_hash
+from voice.surveys import survey_link_token
 
 
 class FeedbackSubmissionFactory(factory.django.DjangoModelFactory):

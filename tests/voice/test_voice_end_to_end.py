@@ -14,13 +14,14 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from core.models import OutgoingEmail
+from core.tokens import token_hash
 from customers.models import Customer
 from interactions.complaints.services import complaint_transition, complaint_update
 from interactions.models import Complaint
 from tests.factories import UserFactory
 from tests.real_services import Inbox, private_queue, smtp_server
 from voice.models import FeedbackSubmission, Survey
-from voice.surveys import plan_surveys, token_hash
+from voice.surveys import plan_surveys
 
 
 @pytest.fixture

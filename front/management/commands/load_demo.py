@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.tokens import token_hash
 from customers.forms import tags_for_names
 from customers.models import Customer
 from customers.services import customer_create
@@ -21,7 +22,7 @@ from interactions.services import interaction_log
 from voice.loyalty import loyalty_recompute
 from voice.models import FeedbackSubmission, Survey
 from voice.services import client_hash
-from voice.surveys import survey_answer, token_hash
+from voice.surveys import survey_answer
 
 DEMO_PASSWORD = "rapport-demo"
 USERS = [
